@@ -1,0 +1,55 @@
+/** Errors a demo can show: a plain-language message and what the presenter can do about it. */
+
+export type DemoErrorCode = 'model-missing' | 'model-corrupt' | 'runtime-missing' | 'backend' | 'bad-input' | 'unknown'
+
+export interface DemoErrorContext {
+  model?: string
+  file?: string
+}
+
+const HINTS: Record<DemoErrorCode, (ctx: DemoErrorContext) => string> = {
+  'model-missing': ctx => `The files of the model "${ctx.model ?? '?'}" are not in public/models/${ctx.model ?? ''}. `
+    + 'Restore them from git (git checkout -- public/models) or rebuild them with `npm run train`. The rest of the deck works without it.',
+  'model-corrupt': ctx => `The model "${ctx.model ?? '?'}" is there but could not be read (damaged or from another version). `
+    + 'Restore public/models from git or rebuild it with `npm run train`.',
+  'runtime-missing': () => 'The WebAssembly runtime could not be loaded. Reinstall with `npm install` and rebuild the deck (`npm run build`).',
+  'backend': () => 'This browser could not start a compute backend. Try a current Chrome, Edge or Firefox.',
+  'bad-input': () => 'Change the input and try again; nothing was lost.',
+  'unknown': () => 'Press Reset to try again. The other slides are not affected.',
+}
+
+export class DemoError extends Error {
+  readonly code: DemoErrorCode
+  readonly hint: string
+  readonly context: DemoErrorContext
+
+  constructor(code: DemoErrorCode, message: string, context: DemoErrorContext = {}, hint?: string) {
+    super(message)
+    this.name = 'DemoError'
+    this.code = code
+    this.context = context
+    this.hint = hint ?? HINTS[code](context)
+  }
+
+  /** Classifies an error thrown by a library (fetch, ORT, transformers.js, tfjs). */
+  static from(err: unknown, context: DemoErrorContext = {}): DemoError {
+    if (err instanceof DemoError)
+      return err
+    const text = err instanceof Error ? `${err.message}` : String(err)
+    return new DemoError(classify(text), text, context)
+  }
+}
+
+export function classify(message: string): DemoErrorCode {
+  const m = message.toLowerCase()
+  // The runtime first: a failed fetch of a .wasm file is the runtime missing, not a model.
+  if (/\bwasm\b|\.wasm|webassembly|magic word|no available backend/.test(m))
+    return 'runtime-missing'
+  if (/\b404\b|not found|could not locate file|no such file|enoent|failed to fetch/.test(m))
+    return 'model-missing'
+  if (/unexpected token '<'|protobuf|invalid model|failed to load model|can't create a session|corrupt|unexpected end of|json at position|is not valid json/.test(m))
+    return 'model-corrupt'
+  if (/webgpu|adapter|backend/.test(m))
+    return 'backend'
+  return 'unknown'
+}

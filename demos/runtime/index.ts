@@ -1,0 +1,211 @@
+/**
+ * The one place that configures the deck's ML libraries: transformers.js, onnxruntime-web and tfjs.
+ *
+ * - Everything loads from the deck itself: models from /models/, wasm from /runtime/; remote model
+ *   loading is off. Nothing reaches a CDN or a model hub.
+ * - WebGPU is used where an adapter exists, WebAssembly otherwise; ?backend=wasm|webgpu in the URL
+ *   forces one. What each demo got is reported (demo frame badge, browser tests).
+ * - The libraries are imported lazily, so slides without demos load none of them.
+ *
+ * Demos call these functions; they never import the libraries themselves.
+ */
+import type { Backend, BackendPreference } from './backends'
+import { backendOrder, BACKEND_LABELS, pagePreference, reportBackend } from './backends'
+import { DemoError } from '../frame/errors'
+import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from './paths'
+import { detectWebGPU } from './webgpu'
+
+export * from './backends'
+export * from './paths'
+export { detectWebGPU, probeWebGPU } from './webgpu'
+export type { WebGPUInfo } from './webgpu'
+
+type Ort = typeof import('onnxruntime-web/webgpu')
+type Transformers = typeof import('@huggingface/transformers')
+type Tf = typeof import('@tensorflow/tfjs')
+
+let ortPromise: Promise<Ort> | undefined
+let transformersPromise: Promise<Transformers> | undefined
+
+/** onnxruntime-web (the build with the WebGPU execution provider), pointed at local wasm files. */
+export function loadOrt(): Promise<Ort> {
+  ortPromise ??= import('onnxruntime-web/webgpu').then((ort) => {
+    ort.env.wasm.wasmPaths = ortWasmPaths()
+    ort.env.wasm.proxy = false
+    // Without cross-origin isolation the page cannot use threads; say so up front instead of
+    // letting ORT warn on every session.
+    ort.env.wasm.numThreads = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated ? 2 : 1
+    // ORT logs a harmless warning through console.error when it places shape ops on the CPU.
+    ort.env.logLevel = 'error'
+    return ort
+  })
+  return ortPromise
+}
+
+/**
+ * transformers.js configured for local models only. ORT is configured first: transformers.js
+ * would otherwise point ORT's wasm at a CDN when it is imported.
+ */
+export function loadTransformers(): Promise<Transformers> {
+  transformersPromise ??= loadOrt().then(async () => {
+    const t = await import('@huggingface/transformers')
+    t.env.allowRemoteModels = false
+    t.env.allowLocalModels = true
+    t.env.localModelPath = modelsPath()
+    t.env.useBrowserCache = false
+    const onnx = t.env.backends.onnx as { wasm?: { wasmPaths?: unknown, proxy?: boolean } }
+    if (onnx.wasm) {
+      onnx.wasm.wasmPaths = ortWasmPaths()
+      onnx.wasm.proxy = false
+    }
+    return t
+  })
+  return transformersPromise
+}
+
+export interface BackendChoice {
+  backend: Backend
+  reason: string
+  fallback: boolean
+}
+
+/** Picks the backend for an ONNX model (transformers.js or ORT): WebGPU if possible, else WASM. */
+export async function chooseOnnxBackend(preference: BackendPreference = pagePreference()): Promise<BackendChoice> {
+  const gpu = await detectWebGPU()
+  const order = backendOrder(['webgpu', 'wasm'], gpu.available, preference)
+  const backend = order[0] ?? 'wasm'
+  if (backend === 'webgpu')
+    return { backend, reason: gpu.reason, fallback: false }
+  const wanted = preference === 'auto' || preference === 'webgpu'
+  return {
+    backend,
+    reason: preference === 'wasm' ? 'WASM requested in the URL' : `${gpu.reason}; running on WebAssembly`,
+    fallback: wanted && !gpu.available,
+  }
+}
+
+/** Checks that a local model folder has the files a demo needs, before any library touches it. */
+export async function checkModelFiles(model: string, files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    const url = modelFileUrl(model, file)
+    let res: Response
+    try {
+      res = await fetch(url, { method: 'HEAD', cache: 'no-store' })
+    }
+    catch (err) {
+      throw new DemoError('model-missing', `Could not reach ${url}: ${String(err)}`, { model, file })
+    }
+    const type = res.headers.get('content-type') ?? ''
+    if (!res.ok || type.includes('text/html'))
+      throw new DemoError('model-missing', `Model file not found: ${url}`, { model, file })
+  }
+}
+
+export interface OrtSessionResult {
+  session: import('onnxruntime-web/webgpu').InferenceSession
+  backend: Backend
+}
+
+/**
+ * Creates an ORT session for a local .onnx file on WebGPU when there is an adapter, falling back to
+ * WASM if WebGPU is missing or the session fails there. Reports the backend under `demo`.
+ */
+export async function createOrtSession(demo: string, model: string, file: string,
+  preference: BackendPreference = pagePreference()): Promise<OrtSessionResult> {
+  await checkModelFiles(model, [file])
+  const ort = await loadOrt()
+  const choice = await chooseOnnxBackend(preference)
+  const url = modelFileUrl(model, file)
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer())
+  const attempt = async (backend: Backend) => ort.InferenceSession.create(bytes, {
+    executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  })
+  if (choice.backend === 'webgpu') {
+    try {
+      const session = await attempt('webgpu')
+      reportBackend({ demo, ...choice })
+      return { session, backend: 'webgpu' }
+    }
+    catch (err) {
+      const reason = `WebGPU session failed (${String(err).slice(0, 120)}); running on WebAssembly`
+      const session = await wrapLoad(model, () => attempt('wasm'))
+      reportBackend({ demo, backend: 'wasm', reason, fallback: true })
+      return { session, backend: 'wasm' }
+    }
+  }
+  const session = await wrapLoad(model, () => attempt('wasm'))
+  reportBackend({ demo, ...choice })
+  return { session, backend: 'wasm' }
+}
+
+/** Options for transformers.js from_pretrained calls on our local models (device + dtype). */
+export async function transformersOptions(demo: string, preference: BackendPreference = pagePreference(),
+  onProgress?: (fraction: number) => void): Promise<{ device: 'webgpu' | 'wasm', dtype: 'fp32', progress_callback?: (p: unknown) => void }> {
+  const choice = await chooseOnnxBackend(preference)
+  reportBackend({ demo, ...choice })
+  const files = new Map<string, number>()
+  return {
+    device: choice.backend === 'webgpu' ? 'webgpu' : 'wasm',
+    dtype: 'fp32',
+    progress_callback: onProgress
+      ? (p: unknown) => {
+          const e = p as { status?: string, file?: string, progress?: number }
+          if (e.file && typeof e.progress === 'number')
+            files.set(e.file, e.progress / 100)
+          if (e.status === 'ready')
+            onProgress(1)
+          else if (files.size)
+            onProgress([...files.values()].reduce((a, b) => a + b, 0) / files.size)
+        }
+      : undefined,
+  }
+}
+
+/** Runs a model-loading step and turns library errors into a DemoError with a clear message. */
+export async function wrapLoad<T>(model: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load()
+  }
+  catch (err) {
+    if (err instanceof DemoError)
+      throw err
+    throw DemoError.from(err, { model })
+  }
+}
+
+let tfPromise: Promise<{ tf: Tf, backend: Backend }> | undefined
+
+/**
+ * tfjs for models trained live in the browser: WebGPU, then WebAssembly, then WebGL, then CPU.
+ * tfjs silently picks another backend when one fails, so the result is read back from tf.getBackend().
+ */
+export function loadTf(demo: string, preference: BackendPreference = pagePreference()): Promise<{ tf: Tf, backend: Backend }> {
+  tfPromise ??= (async () => {
+    const tf = await import('@tensorflow/tfjs')
+    const wasm = await import('@tensorflow/tfjs-backend-wasm')
+    wasm.setWasmPaths(tfjsWasmPrefix())
+    const gpu = await detectWebGPU()
+    if (gpu.available)
+      await import('@tensorflow/tfjs-backend-webgpu')
+    const order = backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], gpu.available, preference)
+    const tried: string[] = []
+    for (const b of order) {
+      try {
+        if (await tf.setBackend(b) && tf.getBackend() === b) {
+          await tf.ready()
+          const fallback = b !== order[0] || (!gpu.available && preference !== 'wasm' && preference !== 'cpu' && preference !== 'webgl')
+          reportBackend({ demo, backend: b, reason: tried.length ? `${tried.join('; ')}; using ${BACKEND_LABELS[b]}` : (gpu.available ? gpu.reason : `${gpu.reason}; using ${BACKEND_LABELS[b]}`), fallback })
+          return { tf, backend: b }
+        }
+        tried.push(`${BACKEND_LABELS[b]} unavailable`)
+      }
+      catch (err) {
+        tried.push(`${BACKEND_LABELS[b]} failed (${String(err).slice(0, 80)})`)
+      }
+    }
+    throw new DemoError('backend', `No tfjs backend could start: ${tried.join('; ')}`)
+  })()
+  return tfPromise
+}

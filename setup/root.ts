@@ -1,0 +1,19 @@
+import { defineRootSetup } from '@slidev/types'
+import { useNav } from '@slidev/client'
+
+/**
+ * Exposes read-only navigation state as window.__underTheHood.nav so the browser tests and the
+ * benchmark can tell which slide is showing and how many there are (Slidev only does this in dev).
+ */
+export default defineRootSetup(() => {
+  const nav = useNav()
+  const w = window as unknown as { __underTheHood?: Record<string, unknown> }
+  w.__underTheHood ??= { backends: {} }
+  w.__underTheHood.nav = {
+    get total() { return nav.total.value },
+    get current() { return nav.currentSlideNo.value },
+    get clicks() { return nav.clicks.value },
+    get clicksTotal() { return nav.clicksTotal.value },
+    get isPrint() { return nav.isPrintMode.value },
+  }
+})

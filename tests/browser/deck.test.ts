@@ -1,0 +1,220 @@
+/**
+ * The built deck in real Chromium, with every request that would leave the machine aborted.
+ */
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Deck } from '../lib/deck'
+import { blur, nav, openDeck, watchedPage } from '../lib/deck'
+import { deckSlides } from '../lib/slides'
+
+const slides = await deckSlides()
+const preflightNo = slides.find(s => s.content.includes('<PreflightCheck'))!.no
+
+async function settle(page: Page, ms = 150) {
+  await page.waitForTimeout(ms)
+}
+
+/** The pre-flight demo's frame, once it has finished (ready or error). */
+async function settled(page: Page) {
+  const frame = page.locator(`[data-slidev-no="${preflightNo}"] .demo-frame`)
+  await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 180_000, interval: 500 }).toMatch(/ready|error/)
+  return frame
+}
+
+describe('the deck, offline', () => {
+  let deck: Deck
+  beforeAll(async () => {
+    deck = await openDeck()
+  })
+  afterAll(async () => {
+    await deck?.close()
+  })
+
+  it('walks every slide and every click with no external request and no error', async () => {
+    const w = await watchedPage(deck)
+    await w.page.goto(`${deck.url}/1`)
+    const start = await nav(w.page)
+    expect(start.total).toBe(slides.length)
+    const seen = new Set<number>([start.current])
+    let steps = 0
+    let last = `${start.current}:${start.clicks}`
+    for (; steps < slides.length * 6; steps++) {
+      await blur(w.page)
+      await w.page.keyboard.press('ArrowRight')
+      await settle(w.page, 120)
+      const s = await nav(w.page)
+      const key = `${s.current}:${s.clicks}`
+      if (key === last)
+        break
+      seen.add(s.current)
+      last = key
+    }
+    // Stay on the last slides a moment so lazily loaded demos finish their work.
+    await settle(w.page, 1500)
+    expect([...seen].sort((a, b) => a - b)).toEqual(slides.map(s => s.no))
+    expect(w.external).toEqual([])
+    expect(w.pageErrors).toEqual([])
+    expect(w.consoleErrors).toEqual([])
+    await w.context.close()
+  })
+
+  it('shows non-empty speaker notes in presenter view for every slide', async () => {
+    const w = await watchedPage(deck, { width: 1400, height: 900 })
+    await w.page.goto(`${deck.url}/presenter/1`)
+    const empty: number[] = []
+    for (const s of slides) {
+      await w.page.goto(`${deck.url}/presenter/${s.no}`)
+      const note = w.page.locator('.slidev-note').first()
+      await note.waitFor({ state: 'attached', timeout: 10_000 })
+      const text = (await note.innerText()).trim()
+      // The note shown must be this slide's note, not a neighbour's.
+      const firstWords = s.note.replace(/\s+/g, ' ').slice(0, 25)
+      if (!text || !text.replace(/\s+/g, ' ').includes(firstWords))
+        empty.push(s.no)
+    }
+    expect(empty).toEqual([])
+    expect(w.external).toEqual([])
+    await w.context.close()
+  })
+
+  it('keeps the slide when typing letters, arrows and space into a demo input', async () => {
+    const w = await watchedPage(deck)
+    await w.page.goto(`${deck.url}/${preflightNo}`)
+    const input = w.page.locator(`[data-slidev-no="${preflightNo}"] [data-testid="preflight-model"]`)
+    await settled(w.page)
+    await input.click()
+    await input.fill('')
+    await w.page.keyboard.type('abc def')
+    for (const key of ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Space', 'PageDown', 'Home', 'End', 'n', 'p'])
+      await w.page.keyboard.press(key)
+    await settle(w.page, 400)
+    expect((await nav(w.page)).current).toBe(preflightNo)
+    expect(await input.inputValue()).toBe('abc def np')
+    // Outside the input the arrows navigate again.
+    await blur(w.page)
+    await w.page.keyboard.press('ArrowRight')
+    await settle(w.page, 400)
+    expect((await nav(w.page)).current).toBe(preflightNo + 1)
+    await w.context.close()
+  })
+})
+
+describe('demo frame: runtime, backends and failures', () => {
+  let deck: Deck
+  beforeAll(async () => {
+    deck = await openDeck()
+  })
+  afterAll(async () => {
+    await deck?.close()
+  })
+
+  async function openPreflight(page: Page, query = '') {
+    await page.goto(`${deck.url}/${preflightNo}${query}`)
+    return settled(page)
+  }
+
+  it('runs every runtime on WebAssembly without WebGPU, says it fell back, and matches training', async () => {
+    const w = await watchedPage(deck)
+    const frame = await openPreflight(w.page)
+    expect(await frame.getAttribute('data-phase')).toBe('ready')
+    expect(await frame.getAttribute('data-backend')).toBe('wasm')
+    await expect.poll(() => frame.getByTestId('backend-badge').innerText()).toMatch(/WASM · fallback/)
+    const rows = frame.locator('[data-testid="preflight-table"] tbody tr')
+    expect(await rows.count()).toBe(4)
+    const parity = await rows.evaluateAll(trs => trs.slice(0, 3).map(tr => tr.getAttribute('data-ok')))
+    expect(parity).toEqual(['true', 'true', 'true'])
+    const backends = await w.page.evaluate(() => (window as unknown as { __underTheHood: { backends: Record<string, { backend: string }> } }).__underTheHood.backends)
+    expect(backends.preflight?.backend).toBe('wasm')
+    expect(['wasm', 'webgl', 'cpu']).toContain(backends['preflight:tfjs']?.backend)
+    expect(w.external).toEqual([])
+    expect(w.consoleErrors).toEqual([])
+    await w.context.close()
+  })
+
+  it('shows a clear message for a missing model file, and the deck keeps working', async () => {
+    const w = await watchedPage(deck)
+    await w.context.route('**/models/micro-clip/onnx/text_model.onnx', r => r.fulfill({ status: 404, body: 'not found' }))
+    const frame = await openPreflight(w.page)
+    expect(await frame.getAttribute('data-phase')).toBe('error')
+    const error = frame.getByTestId('demo-error')
+    await expect.poll(() => error.innerText()).toMatch(/not found/i)
+    expect(await error.innerText()).toMatch(/public\/models\/micro-clip/)
+    expect(w.pageErrors).toEqual([])
+    await blur(w.page)
+    await w.page.keyboard.press('ArrowRight')
+    await expect.poll(async () => (await nav(w.page)).current).toBe(preflightNo + 1)
+    await w.page.keyboard.press('ArrowLeft')
+    await w.page.keyboard.press('ArrowLeft')
+    await expect.poll(async () => (await nav(w.page)).current).toBe(preflightNo - 1)
+    expect(await w.page.locator(`[data-slidev-no="${preflightNo - 1}"] h1`).innerText()).toBeTruthy()
+    await w.context.close()
+  })
+
+  it('shows a clear message for a corrupt model file', async () => {
+    const w = await watchedPage(deck)
+    await w.context.route('**/models/micro-clip/onnx/text_model.onnx', r => r.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from('this is not an onnx file'.repeat(40)) }))
+    const frame = await openPreflight(w.page)
+    expect(await frame.getAttribute('data-phase')).toBe('error')
+    expect(await frame.getByTestId('demo-error').innerText()).toMatch(/could not be read|restore public\/models/i)
+    expect(w.pageErrors).toEqual([])
+    await w.context.close()
+  })
+
+  it('shows a clear message when the WebAssembly runtime is missing', async () => {
+    const w = await watchedPage(deck)
+    await w.context.route('**/runtime/ort/*.wasm', r => r.fulfill({ status: 404, body: 'not found' }))
+    const frame = await openPreflight(w.page)
+    expect(await frame.getAttribute('data-phase')).toBe('error')
+    expect(await frame.getByTestId('demo-error').innerText()).toMatch(/WebAssembly runtime|npm install/)
+    expect(w.pageErrors).toEqual([])
+    await w.context.close()
+  })
+
+  it('names a missing model folder typed into the demo, and recovers with the right one', async () => {
+    const w = await watchedPage(deck)
+    const frame = await openPreflight(w.page)
+    const input = frame.getByTestId('preflight-model')
+    await input.fill('clip-vit-base-patch32')
+    await input.press('Enter')
+    await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 30_000 }).toBe('error')
+    expect(await frame.getByTestId('demo-error').innerText()).toMatch(/clip-vit-base-patch32/)
+    await input.fill('micro-clip')
+    await input.press('Enter')
+    await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 120_000 }).toBe('ready')
+    await w.context.close()
+  })
+})
+
+describe('demo frame on WebGPU (software adapter)', () => {
+  let deck: Deck
+  beforeAll(async () => {
+    deck = await openDeck({ webgpu: true })
+  })
+  afterAll(async () => {
+    await deck?.close()
+  })
+
+  it('uses WebGPU when an adapter exists and gets the same numbers as training', async () => {
+    const w = await watchedPage(deck)
+    await w.page.goto(`${deck.url}/${preflightNo}`)
+    const frame = await settled(w.page)
+    expect(await frame.getAttribute('data-phase')).toBe('ready')
+    const backends = await w.page.evaluate(() => (window as unknown as { __underTheHood: { backends: Record<string, { backend: string }> } }).__underTheHood.backends)
+    expect(backends.preflight?.backend).toBe('webgpu')
+    expect(await frame.getByTestId('backend-badge').innerText()).toBe('WebGPU')
+    const parity = await frame.locator('[data-testid="preflight-table"] tbody tr').evaluateAll(trs => trs.slice(0, 3).map(tr => tr.getAttribute('data-ok')))
+    expect(parity).toEqual(['true', 'true', 'true'])
+    expect(w.external).toEqual([])
+    await w.context.close()
+  })
+
+  it('runs on WebAssembly when the URL asks for it, even with an adapter', async () => {
+    const w = await watchedPage(deck)
+    await w.page.goto(`${deck.url}/${preflightNo}?backend=wasm`)
+    const frame = await settled(w.page)
+    expect(await frame.getAttribute('data-phase')).toBe('ready')
+    expect(await frame.getAttribute('data-backend')).toBe('wasm')
+    expect(await frame.getByTestId('backend-badge').innerText()).toBe('WASM')
+    await w.context.close()
+  })
+})

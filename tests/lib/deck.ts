@@ -1,0 +1,93 @@
+/**
+ * Shared setup for browser tests: the built deck served on 127.0.0.1, a real Chromium driven by
+ * playwright-core, every request that leaves the machine aborted and recorded, console errors and
+ * page errors collected.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { chromium } from 'playwright-core'
+// @ts-expect-error plain ESM helper without types
+import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs'
+// @ts-expect-error plain ESM helper without types
+import { serveDist } from './server.mjs'
+
+export const ROOT = join(import.meta.dirname, '..', '..')
+export const DIST = join(ROOT, 'dist')
+
+export interface Deck {
+  url: string
+  browser: Browser
+  close: () => Promise<void>
+}
+
+export async function openDeck({ webgpu = false, isolate = false } = {}): Promise<Deck> {
+  if (!existsSync(join(DIST, 'index.html')))
+    throw new Error('dist/ is missing: run `npm run build` first (npm test does it)')
+  const server = await serveDist(DIST, { isolate }) as { url: string, close: () => Promise<void> }
+  const args = [...CHROMIUM_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan'] : [])]
+  const browser = await chromium.launch({ executablePath: ensureChromium(), args, headless: true })
+  return {
+    url: server.url,
+    browser,
+    close: async () => {
+      await browser.close()
+      await server.close()
+    },
+  }
+}
+
+export interface Watched {
+  page: Page
+  context: BrowserContext
+  external: string[]
+  consoleErrors: string[]
+  pageErrors: string[]
+}
+
+/** A fresh page that blocks and records every non-local request and collects errors. */
+export async function watchedPage(deck: Deck, viewport = { width: 1280, height: 720 }): Promise<Watched> {
+  const context = await deck.browser.newContext({ viewport })
+  const page = await context.newPage()
+  const w: Watched = { page, context, external: [], consoleErrors: [], pageErrors: [] }
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url())
+    const local = url.hostname === '127.0.0.1' || url.hostname === 'localhost'
+    if ((url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:') && !local) {
+      w.external.push(url.href)
+      return route.abort()
+    }
+    return route.continue()
+  })
+  page.on('console', (m) => {
+    if (m.type() === 'error')
+      w.consoleErrors.push(m.text())
+  })
+  page.on('pageerror', e => w.pageErrors.push(e.message))
+  return w
+}
+
+export interface NavState { total: number, current: number, clicks: number, clicksTotal: number, isPrint: boolean }
+
+export async function nav(page: Page): Promise<NavState> {
+  await page.waitForFunction(() => (window as unknown as { __underTheHood?: { nav?: unknown } }).__underTheHood?.nav)
+  return page.evaluate(() => {
+    const n = (window as unknown as { __underTheHood: { nav: NavState } }).__underTheHood.nav
+    return { total: n.total, current: n.current, clicks: n.clicks, clicksTotal: n.clicksTotal, isPrint: n.isPrint }
+  })
+}
+
+/** Slide number of the first slide whose rendered text contains `text` (walks the deck source). */
+export async function slideWithComponent(page: Page, deckUrl: string, selector: string, total: number): Promise<number> {
+  for (let no = total; no >= 1; no--) {
+    await page.goto(`${deckUrl}/${no}`)
+    const found = await page.locator(`[data-slidev-no="${no}"] ${selector}`).count()
+    if (found) return no
+  }
+  throw new Error(`no slide contains ${selector}`)
+}
+
+/** Moves keyboard focus out of any input, so arrow keys reach Slidev. */
+export async function blur(page: Page): Promise<void> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+}

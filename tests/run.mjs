@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// `npm test`: every check of the project, in order, on a machine with nothing but Node and npm:
+//   1. a Chromium for browser tests (found, or Debian's installed when running as root with apt-get)
+//   2. TypeScript type check (strict) of components, demos and tests
+//   3. training pipeline smoke run (every stage for a few steps) when Python has PyTorch
+//   4. unit tests (Node)
+//   5. build of the deck, then browser tests of the built deck in real Chromium, and the PDF export
+// Ends with one line "N passed, N failed" (checks) and a non-zero exit code if anything failed.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { ensureChromium } from './lib/chromium.mjs'
+import { findTorchPython } from '../training/train.mjs'
+
+const root = join(import.meta.dirname, '..')
+const art = join(root, 'tests', '.artifacts')
+mkdirSync(art, { recursive: true })
+const bin = name => join(root, 'node_modules', '.bin', name)
+let passed = 0
+let failed = 0
+let skipped = 0
+const failures = []
+
+function step(name, cmd, args, env = {}) {
+  console.log(`\n=== ${name}`)
+  const t0 = Date.now()
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...env } })
+  const ok = r.status === 0
+  console.log(`=== ${name}: ${ok ? 'ok' : 'FAILED'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+  return ok
+}
+
+function vitest(project) {
+  const out = join(art, `vitest-${project}.json`)
+  rmSync(out, { force: true })
+  const ok = step(`${project} tests`, bin('vitest'), ['run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile=${out}`])
+  if (existsSync(out)) {
+    const r = JSON.parse(readFileSync(out, 'utf8'))
+    passed += r.numPassedTests
+    failed += r.numFailedTests
+    skipped += r.numPendingTests + (r.numTodoTests ?? 0)
+    if (r.numFailedTests) failures.push(`${project}: ${r.numFailedTests} test(s)`)
+    if (!ok && !r.numFailedTests) { failed++; failures.push(`${project}: runner failed`) }
+  }
+  else { failed++; failures.push(`${project}: no results`) }
+}
+
+function check(name, cmd, args, env) {
+  if (step(name, cmd, args, env)) passed++
+  else { failed++; failures.push(name) }
+}
+
+try {
+  console.log(`Chromium: ${ensureChromium()}`)
+}
+catch (e) {
+  console.error(e.message)
+  process.exit(2)
+}
+
+check('type check', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.json'])
+
+const py = findTorchPython()
+if (py) check('training smoke run (npm run train -- --smoke)', process.execPath, ['training/train.mjs', '--smoke'])
+else console.log('\n=== training smoke run: SKIPPED — no Python with PyTorch (Debian: apt-get install python3-torch python3-onnx python3-pil)')
+
+vitest('unit')
+if (step('build the deck', bin('slidev'), ['build'])) {
+  passed++
+  vitest('browser')
+}
+else { failed++; failures.push('build') }
+
+console.log('')
+if (failures.length) console.log(`failed: ${failures.join('; ')}`)
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(failed ? 1 : 0)

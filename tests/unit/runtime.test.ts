@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { backendOrder, backendReports, onBackendReport, preferenceFromSearch, reportBackend } from '../../demos/runtime/backends'
+import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from '../../demos/runtime/paths'
+import { probeWebGPU } from '../../demos/runtime/webgpu'
+
+describe('backend choice', () => {
+  it('puts WebGPU first only when there is an adapter', () => {
+    expect(backendOrder(['webgpu', 'wasm'], true)).toEqual(['webgpu', 'wasm'])
+    expect(backendOrder(['webgpu', 'wasm'], false)).toEqual(['wasm'])
+    expect(backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], false)).toEqual(['wasm', 'webgl', 'cpu'])
+  })
+
+  it('honours a forced backend when it is available, and ignores it otherwise', () => {
+    expect(backendOrder(['webgpu', 'wasm'], true, 'wasm')).toEqual(['wasm', 'webgpu'])
+    expect(backendOrder(['webgpu', 'wasm'], false, 'webgpu')).toEqual(['wasm'])
+    expect(backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], true, 'cpu')[0]).toBe('cpu')
+  })
+
+  it('reads ?backend= from the URL and rejects unknown values', () => {
+    expect(preferenceFromSearch('?backend=wasm')).toBe('wasm')
+    expect(preferenceFromSearch('?x=1&backend=webgpu')).toBe('webgpu')
+    expect(preferenceFromSearch('?backend=cuda')).toBe('auto')
+    expect(preferenceFromSearch('')).toBe('auto')
+  })
+
+  it('records which backend each demo got and tells listeners', () => {
+    const seen: string[] = []
+    const stop = onBackendReport(r => seen.push([...r.keys()].join(',')))
+    reportBackend({ demo: 'a', backend: 'wasm', reason: 'no adapter', fallback: true })
+    reportBackend({ demo: 'b', backend: 'webgpu', reason: 'adapter', fallback: false })
+    stop()
+    reportBackend({ demo: 'c', backend: 'cpu', reason: '', fallback: false })
+    expect(backendReports().get('a')?.backend).toBe('wasm')
+    expect(backendReports().get('b')?.fallback).toBe(false)
+    expect(seen).toEqual(['a', 'a,b'])
+  })
+})
+
+describe('local paths', () => {
+  it('points every runtime file at the deck itself', () => {
+    expect(ortWasmPaths('/')).toEqual({
+      mjs: '/runtime/ort/ort-wasm-simd-threaded.asyncify.mjs',
+      wasm: '/runtime/ort/ort-wasm-simd-threaded.asyncify.wasm',
+    })
+    expect(tfjsWasmPrefix('/talk/')).toBe('/talk/runtime/tfjs/')
+    expect(modelsPath('/talk/')).toBe('/talk/models/')
+    expect(modelFileUrl('micro-clip', 'onnx/model.onnx', '/')).toBe('/models/micro-clip/onnx/model.onnx')
+  })
+
+  it('refuses model names that would leave the models folder', () => {
+    expect(() => modelFileUrl('../secret', 'x.json', '/')).toThrow(/invalid model name/)
+    expect(() => modelFileUrl('micro-clip', '../../etc/passwd', '/')).toThrow(/invalid model file/)
+    expect(() => modelFileUrl('https://evil.example/m', 'config.json', '/')).toThrow()
+    expect(() => modelFileUrl('', 'config.json', '/')).toThrow()
+  })
+
+  it('serves the same wasm files that vite.config.ts copies into the build', async () => {
+    const { readFileSync } = await import('node:fs')
+    const cfg = readFileSync(new URL('../../vite.config.ts', import.meta.url), 'utf8')
+    for (const p of [ortWasmPaths('/').mjs, ortWasmPaths('/').wasm, `${tfjsWasmPrefix('/')}tfjs-backend-wasm-simd.wasm`])
+      expect(cfg).toContain(`'${p.slice(1)}'`)
+  })
+})
+
+describe('WebGPU detection', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('says why there is no WebGPU when navigator.gpu is missing', async () => {
+    const r = await probeWebGPU(undefined)
+    expect(r.available).toBe(false)
+    expect(r.reason).toMatch(/navigator\.gpu/)
+  })
+
+  it('handles a null adapter and a failing request', async () => {
+    expect((await probeWebGPU({ requestAdapter: async () => null })).available).toBe(false)
+    const failed = await probeWebGPU({ requestAdapter: async () => { throw new Error('GPU process crashed') } })
+    expect(failed.available).toBe(false)
+    expect(failed.reason).toMatch(/GPU process crashed/)
+  })
+
+  it('gives up on an adapter request that never answers', async () => {
+    vi.useFakeTimers()
+    const p = probeWebGPU({ requestAdapter: () => new Promise(() => {}) }, 500)
+    await vi.advanceTimersByTimeAsync(600)
+    const r = await p
+    expect(r.available).toBe(false)
+    expect(r.reason).toMatch(/500 ms/)
+  })
+
+  it('recognises a software (fallback) adapter', async () => {
+    const r = await probeWebGPU({ requestAdapter: async () => ({ features: new Set(['timestamp-query']), info: { isFallbackAdapter: true } }) })
+    expect(r).toMatchObject({ available: true, fallbackAdapter: true, features: ['timestamp-query'] })
+  })
+})

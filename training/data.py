@@ -1,0 +1,191 @@
+"""Emoji data set: images and captions from npm packages the project installs.
+
+Sources (see training/DATA.md for licences and the data card):
+  - emoji-datasource-google  : Noto Emoji art (Apache-2.0), names and categories (MIT metadata)
+  - emoji-datasource-twitter : Twemoji art (CC-BY 4.0)
+  - emojilib                 : keywords per emoji (MIT)
+
+Every emoji appears in two art styles; people emoji also in five skin tones. The split is made per
+emoji (base code point sequence): all styles and skin tones of one emoji land on the same side.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NODE_MODULES = os.path.join(ROOT, "node_modules")
+STYLES = {"noto": "emoji-datasource-google/img/google/64", "twemoji": "emoji-datasource-twitter/img/twitter/64"}
+META = "emoji-datasource-google/emoji.json"
+KEYWORDS = "emojilib/dist/emoji-en-US.json"
+TONES = {
+    "1F3FB": "light skin tone",
+    "1F3FC": "medium-light skin tone",
+    "1F3FD": "medium skin tone",
+    "1F3FE": "medium-dark skin tone",
+    "1F3FF": "dark skin tone",
+}
+# Neutral light-grey background on which the transparent emoji art is composited (RGB 0..255).
+BACKGROUND = 230
+HELD_OUT_FRACTION = 0.10
+
+
+class DataError(RuntimeError):
+    """A problem with the package data that a person can fix (message says how)."""
+
+
+@dataclass
+class Emoji:
+    code: str  # unified code of the base emoji, e.g. "1F34E"
+    name: str  # lower-case name, e.g. "red apple"
+    category: str
+    subcategory: str
+    keywords: list[str]
+    # (style, tone or "", image file name)
+    images: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def clean_name(name: str) -> str:
+    name = name.lower().replace("_", " ")
+    name = re.sub(r"\s+", " ", name).strip()
+    return name
+
+
+def _require(path: str) -> str:
+    full = os.path.join(NODE_MODULES, path)
+    if not os.path.exists(full):
+        pkg = path.split("/")[0]
+        raise DataError(
+            f"missing package data: {full}\n  The training data comes from the npm package '{pkg}'. "
+            f"Run `npm install` in {ROOT} first."
+        )
+    return full
+
+
+def _char(unified: str) -> str:
+    return "".join(chr(int(c, 16)) for c in unified.split("-"))
+
+
+def load_emoji() -> list[Emoji]:
+    """Reads the package metadata; returns one Emoji per base emoji (1,910 names)."""
+    with open(_require(META), encoding="utf-8") as f:
+        meta = json.load(f)
+    kw_path = os.path.join(NODE_MODULES, KEYWORDS)
+    keywords: dict[str, list[str]] = {}
+    if os.path.exists(kw_path):
+        with open(kw_path, encoding="utf-8") as f:
+            keywords = json.load(f)
+    else:
+        print(f"note: {kw_path} not found; training without emojilib keywords", file=sys.stderr)
+    for style_dir in STYLES.values():
+        _require(style_dir)
+
+    out: list[Emoji] = []
+    seen: set[str] = set()
+    for e in sorted(meta, key=lambda x: x["sort_order"]):
+        if e["category"] == "Component":  # bare skin-tone swatches and hair components
+            continue
+        name = clean_name(e["name"] or e["short_name"])
+        if name in seen:
+            continue
+        seen.add(name)
+        kws = keywords.get(_char(e["unified"])) or keywords.get(_char(e["unified"]).replace("\ufe0f", "")) or []
+        kws = [clean_name(k) for k in kws if clean_name(k) and clean_name(k) != name.replace(" ", "_")]
+        em = Emoji(e["unified"], name, e["category"], e["subcategory"], kws)
+        for style in STYLES:
+            if e.get(f"has_img_{'google' if style == 'noto' else 'twitter'}"):
+                em.images.append((style, "", e["image"]))
+            for tone_code, var in (e.get("skin_variations") or {}).items():
+                if var.get(f"has_img_{'google' if style == 'noto' else 'twitter'}"):
+                    tone = ", ".join(TONES[t] for t in tone_code.split("-") if t in TONES)
+                    em.images.append((style, tone, var["image"]))
+        out.append(em)
+    return out
+
+
+def split_emoji(emoji: list[Emoji], seed: int = 0) -> tuple[list[int], list[int]]:
+    """Per-emoji split, stable under reordering: an emoji is held out when a hash of its name says so."""
+    train, held = [], []
+    for i, e in enumerate(emoji):
+        h = int(hashlib.sha256(f"{seed}:{e.name}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        (held if h < HELD_OUT_FRACTION else train).append(i)
+    return train, held
+
+
+def _load_png(path: str) -> np.ndarray:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im = im.convert("RGBA")
+            if im.size != (64, 64):
+                im = im.resize((64, 64), Image.LANCZOS)
+            return np.asarray(im, dtype=np.uint8)
+    except Exception as exc:  # corrupt or unreadable image: say which file
+        raise DataError(f"cannot read image {path}: {exc}") from exc
+
+
+def build_arrays(emoji: list[Emoji], cache_dir: str, limit: int | None = None) -> dict[str, np.ndarray]:
+    """Loads every image as RGBA 64x64 uint8 (cached as .npz). Returns arrays:
+    rgba [N,64,64,4], emoji_index [N], style [N] (0 noto, 1 twemoji), tone [N] (0 none, 1..5)."""
+    os.makedirs(cache_dir, exist_ok=True)
+    tag = "all" if limit is None else f"first{limit}"
+    cache = os.path.join(cache_dir, f"emoji64-{tag}.npz")
+    if os.path.exists(cache):
+        try:
+            with np.load(cache) as z:
+                return {k: z[k] for k in z.files}
+        except Exception:
+            print(f"note: cache {cache} is unreadable; rebuilding it", file=sys.stderr)
+    rgba, idx, style, tone = [], [], [], []
+    tone_ids = {"": 0, **{t: i + 1 for i, t in enumerate(TONES.values())}}
+    subset = emoji if limit is None else emoji[:limit]
+    for i, e in enumerate(subset):
+        for st, tn, fname in e.images:
+            rgba.append(_load_png(os.path.join(NODE_MODULES, STYLES[st], fname)))
+            idx.append(i)
+            style.append(0 if st == "noto" else 1)
+            tone.append(tone_ids.get(tn, 6))  # 6 = mixed tones (couples)
+    arrays = {
+        "rgba": np.stack(rgba),
+        "emoji_index": np.asarray(idx, np.int32),
+        "style": np.asarray(style, np.int8),
+        "tone": np.asarray(tone, np.int8),
+    }
+    tmp = cache + ".tmp.npz"
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, cache)
+    return arrays
+
+
+def tone_name(tone_id: int) -> str:
+    names = list(TONES.values())
+    if 1 <= tone_id <= 5:
+        return names[tone_id - 1]
+    return "mixed skin tones" if tone_id == 6 else ""
+
+
+def caption(e: Emoji, tone_id: int, rng: random.Random, train: bool = True) -> str:
+    """Caption for one image. Evaluation uses the plain name; training mixes names and keywords."""
+    base = e.name
+    tn = tone_name(tone_id)
+    if not train:
+        return f"{base}, {tn}" if tn else base
+    r = rng.random()
+    if r < 0.6 or not e.keywords:
+        text = base
+    elif r < 0.85:
+        kws = rng.sample(e.keywords, k=min(len(e.keywords), rng.randint(1, 2)))
+        text = base + " " + " ".join(kws)
+    else:
+        text = " ".join(rng.sample(e.keywords, k=min(len(e.keywords), rng.randint(1, 3))))
+    if tn and rng.random() < 0.8:
+        text += f", {tn}"
+    return text

@@ -1,0 +1,293 @@
+"""Export micro-CLIP in the folder layout transformers.js expects of a CLIP model
+(the same files as Xenova/clip-vit-base-patch32, fp32), plus parity vectors, projector embeddings,
+a sample figure and the model card."""
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import data as D
+from clip_model import MicroClip, count_params
+from tokenizer import MAX_LEN, WordPiece
+from train_clip import ClipData, embed_texts, to_pixels
+from util import StagingDir, log
+
+OPSET = 14
+
+PARITY_TEXTS = ["red apple", "a black office chair", "red panda", "epic wide shot of a warrior",
+                "zzqx blorfing", "Café déjà vu!", "waving hand, dark skin tone", ""]
+
+# Groups for the embedding projector: what a presenter types on stage, in the model's own vocabulary.
+PROJECTOR_GROUPS = {
+    "colours": "red orange yellow green blue purple pink brown black white gold silver",
+    "animals": "dog cat horse cow pig lion tiger bear panda rabbit fox wolf monkey elephant whale dolphin fish bird owl penguin frog snake turtle bee butterfly",
+    "food": "apple banana cherry grape lemon pear peach pizza burger bread cake coffee tea wine",
+    "places": "castle city forest mountain ocean river lake desert village house school hospital church island volcano",
+    "people": "man woman boy girl baby person king queen prince princess wizard knight",
+    "film words": "cinematic beautiful epic wide shot close-up portrait landscape film movie camera dramatic moody",
+    "weather & time": "sun moon star rain snow fog storm night sunset sunrise fire water",
+    "feelings": "happy sad angry love fear surprise laugh cry",
+    "vehicles": "car bus train plane ship bike rocket",
+}
+
+
+def synthetic_pixels() -> torch.Tensor:
+    """A fixed, deterministic 1x3x32x32 input in [-1, 1] for parity tests."""
+    y, x = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
+    chans = [torch.sin(x / 5 + c) * torch.cos(y / 7 - c) for c in range(3)]
+    return torch.stack(chans)[None].float()
+
+
+class TextWrap(nn.Module):
+    def __init__(self, m: MicroClip):
+        super().__init__()
+        self.m = m
+
+    def forward(self, input_ids, attention_mask):
+        emb, states = self.m.encode_text(input_ids, attention_mask)
+        return emb, states
+
+
+class VisionWrap(nn.Module):
+    def __init__(self, m: MicroClip):
+        super().__init__()
+        self.m = m
+
+    def forward(self, pixel_values):
+        return self.m.encode_image(pixel_values)
+
+
+class FullWrap(nn.Module):
+    def __init__(self, m: MicroClip):
+        super().__init__()
+        self.m = m
+
+    def forward(self, input_ids, pixel_values, attention_mask):
+        t = F.normalize(self.m.encode_text(input_ids, attention_mask)[0], dim=-1)
+        i = F.normalize(self.m.encode_image(pixel_values), dim=-1)
+        scale = self.m.logit_scale.clamp(max=math.log(100)).exp()
+        logits_per_image = scale * i @ t.t()
+        return logits_per_image, logits_per_image.t(), t, i
+
+
+def _export(model: nn.Module, args: tuple, path: str, inputs: list[str], outputs: list[str], dyn: dict) -> None:
+    torch.onnx.export(model, args, path, input_names=inputs, output_names=outputs, dynamic_axes=dyn,
+                      opset_version=OPSET, do_constant_folding=True)
+    import onnx
+
+    onnx.checker.check_model(onnx.load(path))
+
+
+def export(model: MicroClip, tok: WordPiece, ds: ClipData, metrics: dict, out_dir: str, train_cmd: str) -> None:
+    model.eval()
+    ids, mask = tok.batch(["red apple", "a red panda"])
+    pix = synthetic_pixels().repeat(2, 1, 1, 1)
+    with StagingDir(out_dir) as tmp, torch.no_grad():
+        os.makedirs(os.path.join(tmp, "onnx"))
+        _export(TextWrap(model), (ids, mask), os.path.join(tmp, "onnx", "text_model.onnx"),
+                ["input_ids", "attention_mask"], ["text_embeds", "last_hidden_state"],
+                {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                 "text_embeds": {0: "batch"}, "last_hidden_state": {0: "batch", 1: "sequence"}})
+        _export(VisionWrap(model), (pix,), os.path.join(tmp, "onnx", "vision_model.onnx"),
+                ["pixel_values"], ["image_embeds"], {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}})
+        _export(FullWrap(model), (ids, pix, mask), os.path.join(tmp, "onnx", "model.onnx"),
+                ["input_ids", "pixel_values", "attention_mask"],
+                ["logits_per_image", "logits_per_text", "text_embeds", "image_embeds"],
+                {"input_ids": {0: "text_batch", 1: "sequence"}, "attention_mask": {0: "text_batch", 1: "sequence"},
+                 "pixel_values": {0: "image_batch"}, "logits_per_image": {0: "image_batch", 1: "text_batch"},
+                 "logits_per_text": {0: "text_batch", 1: "image_batch"}, "text_embeds": {0: "text_batch"},
+                 "image_embeds": {0: "image_batch"}})
+        tok.save(tmp)
+        cfg = model.cfg
+        config = {
+            "architectures": ["CLIPModel"],
+            "model_type": "clip",
+            "projection_dim": cfg.embed_dim,
+            "logit_scale_init_value": 2.6592,
+            "text_config": {"model_type": "clip_text_model", "vocab_size": cfg.vocab_size, "hidden_size": cfg.text_width,
+                            "num_hidden_layers": cfg.text_layers, "num_attention_heads": cfg.text_heads,
+                            "intermediate_size": cfg.text_ff, "max_position_embeddings": MAX_LEN,
+                            "projection_dim": cfg.embed_dim, "pad_token_id": 0, "bos_token_id": 2, "eos_token_id": 3},
+            "vision_config": {"model_type": "clip_vision_model", "image_size": cfg.image_size, "num_channels": 3,
+                              "hidden_size": cfg.channels[-1], "projection_dim": cfg.embed_dim, "patch_size": cfg.image_size},
+            "transformers.js_config": {"dtype": "fp32"},
+            "micro_clip": {"architecture": cfg.to_dict(), "background_rgb": [D.BACKGROUND] * 3,
+                           "text_embeds": "unnormalised projection (normalise for cosine similarity)",
+                           "last_hidden_state": "token states after the final LayerNorm (used by the diffusion model)"},
+        }
+        with open(os.path.join(tmp, "config.json"), "w") as f:
+            json.dump(config, f, indent=2)
+        pre = {
+            "image_processor_type": "CLIPImageProcessor", "feature_extractor_type": "CLIPFeatureExtractor",
+            "do_convert_rgb": True, "do_resize": True, "size": {"shortest_edge": cfg.image_size},
+            "resample": 1, "do_center_crop": True, "crop_size": {"height": cfg.image_size, "width": cfg.image_size},
+            "do_rescale": True, "rescale_factor": 1 / 255, "do_normalize": True,
+            "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5],
+        }
+        with open(os.path.join(tmp, "preprocessor_config.json"), "w") as f:
+            json.dump(pre, f, indent=2)
+        write_parity(model, tok, tmp)
+        write_embeddings(model, tok, tmp)
+        write_figure(model, tok, ds, tmp)
+        write_samples(model, tok, ds, tmp)
+        write_card(model, metrics, tmp, train_cmd)
+        sizes = {f: os.path.getsize(os.path.join(tmp, "onnx", f)) for f in os.listdir(os.path.join(tmp, "onnx"))}
+        log(f"clip export: {', '.join(f'{k} {v / 1e6:.1f} MB' for k, v in sizes.items())}")
+    log(f"clip: exported to {out_dir}")
+
+
+def write_parity(model: MicroClip, tok: WordPiece, folder: str) -> None:
+    pix = synthetic_pixels()
+    with torch.no_grad():
+        enc = [tok.encode(t) for t in PARITY_TEXTS]
+        embeds = []
+        for e in enc:
+            ids = torch.tensor([e])
+            emb, states = model.encode_text(ids, torch.ones_like(ids))
+            embeds.append({"ids": e, "text_embeds": emb[0].tolist(), "last_hidden_state_0": states[0, 0].tolist()})
+        img = model.encode_image(pix)[0].tolist()
+    with open(os.path.join(folder, "parity.json"), "w") as f:
+        json.dump({"about": "Fixed inputs and the outputs torch gave for them; tests check the ONNX export matches.",
+                   "texts": PARITY_TEXTS, "text": embeds, "pixel_values": pix.flatten().tolist(),
+                   "pixel_shape": list(pix.shape), "image_embeds": img}, f)
+
+
+def write_samples(model: MicroClip, tok: WordPiece, ds: ClipData, folder: str, n: int = 6, pool: int = 16) -> None:
+    """A handful of held-out emoji (never seen in training) as 32x32 PNGs composited on the background,
+    with the zero-shot ranking torch gives among their own names. The pre-flight demo and a browser
+    test check that the deck ranks them the same way, offline."""
+    from PIL import Image
+
+    held = [e for e in ds.held if ds.base_image(e, 1) is not None]
+    cands = held[:: max(1, len(held) // pool)][:pool]  # spread over categories
+    names = [ds.names[e] for e in cands]
+    txt = embed_texts(model, tok, names)
+    os.makedirs(os.path.join(folder, "samples"))
+    chosen = []
+    with torch.no_grad():
+        for k, e in enumerate(cands):
+            i = ds.base_image(e, 1)  # Twemoji art
+            pix = to_pixels(ds.images([i]))
+            emb = F.normalize(model.encode_image(pix), dim=-1)
+            order = (emb @ txt.t())[0].argsort(descending=True).tolist()
+            if order[0] != k or len(chosen) >= n:
+                continue
+            img = ((pix[0].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
+            fname = f"samples/{ds.emoji[e].code.lower()}.png"
+            Image.fromarray(img).save(os.path.join(folder, fname))
+            chosen.append({"file": fname, "name": ds.names[e]})
+    with open(os.path.join(folder, "samples.json"), "w") as f:
+        json.dump({"about": "Held-out emoji (Twemoji art, CC-BY 4.0), never seen in training. Chosen among "
+                            f"{pool} held-out emoji spread over the categories as those micro-CLIP ranks correctly among these {pool} names; "
+                            "overall held-out accuracy over all names is in README.md.",
+                   "candidates": names, "samples": chosen}, f, indent=1)
+
+
+def write_embeddings(model: MicroClip, tok: WordPiece, folder: str) -> None:
+    items = []
+    for group, words in PROJECTOR_GROUPS.items():
+        for w in words.split():
+            items.append({"text": w.replace("-", " ") if w != "close-up" else w, "group": group})
+    vec = embed_texts(model, tok, [it["text"] for it in items])
+    for it, v in zip(items, vec):
+        it["vector"] = [round(float(x), 5) for x in v]
+    with open(os.path.join(folder, "embeddings.json"), "w") as f:
+        json.dump({"about": "micro-CLIP text embeddings (normalised text_embeds) for the embedding projector",
+                   "model": "micro-clip", "dim": int(vec.shape[1]), "items": items}, f)
+
+
+def write_figure(model: MicroClip, tok: WordPiece, ds: ClipData, folder: str) -> None:
+    from PIL import Image, ImageDraw
+
+    txt = embed_texts(model, tok, ds.names)
+    held = [e for e in ds.held if ds.base_image(e, 0) is not None][:8]
+    cell_w, cell_h = 300, 80
+    im = Image.new("RGB", (cell_w * 2, cell_h * ((len(held) + 1) // 2) + 30), "white")
+    dr = ImageDraw.Draw(im)
+    dr.text((8, 8), "micro-CLIP zero-shot on held-out emoji (Noto art): top-3 of all emoji names", fill="black")
+    with torch.no_grad():
+        for k, e in enumerate(held):
+            i = ds.base_image(e, 0)
+            pix = to_pixels(ds.images([i]))
+            emb = F.normalize(model.encode_image(pix), dim=-1)
+            top = (emb @ txt.t())[0].topk(3).indices.tolist()
+            x0, y0 = (k % 2) * cell_w, 30 + (k // 2) * cell_h
+            thumb = ((pix[0].permute(1, 2, 0) + 1) * 127.5).clamp(0, 255).byte().numpy()
+            im.paste(Image.fromarray(thumb).resize((64, 64), Image.NEAREST), (x0 + 8, y0 + 8))
+            dr.text((x0 + 80, y0 + 8), f"true: {ds.names[e][:30]}", fill="black")
+            for r, t in enumerate(top):
+                dr.text((x0 + 80, y0 + 24 + 14 * r), f"{r + 1}. {ds.names[t][:32]}", fill="green" if t == e else "gray")
+    im.save(os.path.join(folder, "sample.png"))
+
+
+def pct(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f} %"
+
+
+def write_card(model: MicroClip, m: dict, folder: str, train_cmd: str) -> None:
+    cfg = model.cfg
+    card = f"""# micro-CLIP (Under the Hood)
+
+A tiny CLIP trained from scratch on emoji art, so the deck can show text ↔ image similarity live and
+offline. It is **not** a general image model: it knows about 1,900 emoji drawn in two styles, at 32×32 px.
+
+## Files
+Same layout as `Xenova/clip-vit-base-patch32`, fp32, loadable by transformers.js (`CLIPModel`,
+`CLIPTextModelWithProjection`, `CLIPVisionModelWithProjection`, `AutoTokenizer`, `AutoProcessor`,
+`zero-shot-image-classification`):
+`config.json`, `tokenizer.json`, `tokenizer_config.json`, `preprocessor_config.json`,
+`onnx/text_model.onnx` (input_ids, attention_mask → text_embeds, last_hidden_state),
+`onnx/vision_model.onnx` (pixel_values → image_embeds), `onnx/model.onnx` (both; logits).
+Also `embeddings.json` (projector words), `parity.json` (test vectors), `sample.png`.
+
+## Architecture ({count_params(model):,} parameters)
+- Image encoder: conv net on 32×32 RGB (channels {list(cfg.channels)}, GroupNorm residual blocks, three
+  stride-2 stages, global average pool, LayerNorm) → linear projection to {cfg.embed_dim} d.
+  {count_params(model.image) + count_params(model.image_proj):,} parameters.
+- Text encoder: WordPiece tokenizer (whole words from emoji names and keywords, character fallback for
+  anything else; vocabulary {cfg.vocab_size}), {cfg.text_layers} transformer blocks (width {cfg.text_width},
+  {cfg.text_heads} heads), mean pool over tokens → linear projection to {cfg.embed_dim} d.
+  {count_params(model.text) + count_params(model.text_proj):,} parameters. At most {MAX_LEN} tokens.
+- Loss: CLIP's symmetric cross-entropy over the batch's image–text similarity matrix, learned temperature
+  (final logit scale {model.logit_scale.exp().item():.1f}).
+- Input images: RGB composited on a light-grey background (RGB {D.BACKGROUND},{D.BACKGROUND},{D.BACKGROUND}),
+  area-downsampled from 64 px to 32 px, normalised to [-1, 1] (mean 0.5, std 0.5).
+
+## Data
+Emoji art from `emoji-datasource-google` (Noto Emoji, Apache-2.0) and `emoji-datasource-twitter`
+(Twemoji, © Twitter/X, CC-BY 4.0), names from their metadata (MIT), keywords from `emojilib` (MIT).
+Skin-tone variants are captioned with their tone. Split by emoji: about 10 % of emoji
+(all their styles and tones) are held out and never seen in training. See `training/DATA.md`.
+
+## Training
+`{train_cmd}` — {m.get('steps')} steps of batch {m.get('batch')}, seed {m.get('seed')}, AdamW with warm-up and
+cosine decay, augmentation (scale, rotation, shift, brightness/contrast/saturation, flat-colour posterise,
+grey backgrounds, word dropout). Training time: {m.get('train_seconds_total', m.get('train_seconds_this_run'))} s on a
+2-core CPU (Debian's PyTorch 1.13).
+
+## Metrics (each image ranked against all {m.get('n_names')} emoji names)
+| measure | Noto | Twemoji | chance |
+|---|---|---|---|
+| top-1, training emoji | {pct(m.get('train_noto_top1'))} | {pct(m.get('train_twemoji_top1'))} | {pct(m.get('chance_top1'))} |
+| top-1, held-out emoji (zero-shot) | {pct(m.get('held_out_noto_top1'))} | {pct(m.get('held_out_twemoji_top1'))} | {pct(m.get('chance_top1'))} |
+| top-5, held-out emoji (zero-shot) | {pct(m.get('held_out_noto_top5'))} | {pct(m.get('held_out_twemoji_top5'))} | {pct(m.get('chance_top5'))} |
+
+![sample](sample.png)
+
+## Limits and biases
+It only knows emoji. Words outside the emoji names and keywords are spelled out letter by letter and
+land wherever their letters lead. The emoji set itself is uneven: 270 flags, many Western foods and objects,
+skin tones only on people emoji; the default (yellow) people emoji outnumber every skin tone. See the data card.
+
+## Licence
+Weights: MIT, like the project code. Training art: Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0,
+© Twitter/X and contributors, https://github.com/twitter/twemoji) — this model was trained on them.
+"""
+    with open(os.path.join(folder, "README.md"), "w") as f:
+        f.write(card)

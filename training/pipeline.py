@@ -1,0 +1,84 @@
+"""Under the Hood model pipeline: `npm run train -- [stage] [--smoke] [--seed N]`.
+
+Stages (run in this order by `all`):
+  data   read the emoji packages, build and cache the image arrays, print the data summary
+  clip   train micro-CLIP, evaluate, export ONNX + tokenizer + embeddings + model card
+
+`--smoke` runs every stage for a few steps and exports into training/runs/smoke/ (never public/models).
+Checkpoints in training/runs/<run>/ make a stage resumable: run the same command again after an
+interruption and it continues where it stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+ROOT = os.path.dirname(HERE)
+
+STAGES = ["data", "clip"]
+FULL = {"clip": {"steps": 2400, "batch": 256}}
+SMOKE = {"clip": {"steps": 15, "batch": 48}}
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="npm run train --", description=__doc__.split("\n")[0])
+    ap.add_argument("stage", nargs="?", default="all", choices=STAGES + ["all"])
+    ap.add_argument("--smoke", action="store_true", help="every stage for a few steps, output to training/runs/smoke")
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--out", default=None, help="model output folder (default public/models, or the smoke folder)")
+    args = ap.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    from util import log
+
+    import data as D
+
+    run = "smoke" if args.smoke else "full"
+    run_dir = os.path.join(HERE, "runs", run)
+    cache_dir = os.path.join(HERE, ".cache")
+    models_dir = args.out or (os.path.join(run_dir, "models") if args.smoke else os.path.join(ROOT, "public", "models"))
+    os.makedirs(run_dir, exist_ok=True)
+    todo = STAGES if args.stage == "all" else [args.stage]
+    recipe = SMOKE if args.smoke else FULL
+    cmd = "npm run train -- " + " ".join(argv) if argv else "npm run train"
+    t0 = time.time()
+    try:
+        if "data" in todo:
+            em = D.load_emoji()
+            arrays = D.build_arrays(em, cache_dir)
+            tr, ho = D.split_emoji(em)
+            log(f"data: {len(em)} emoji, {len(arrays['rgba'])} images, {len(tr)} train / {len(ho)} held-out emoji")
+        if "clip" in todo:
+            from export_clip import export
+            from train_clip import train
+
+            r = recipe["clip"]
+            model, tok, ds, metrics = train(run_dir, cache_dir, r["steps"], r["batch"], args.seed)
+            prev = os.path.join(run_dir, "clip_time.json")
+            total = metrics["train_seconds_this_run"]
+            if os.path.exists(prev):
+                total += json.load(open(prev)).get("before_resume", 0)
+            metrics["train_seconds_total"] = round(total, 1)
+            log("clip metrics: " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
+            log(f"clip: top-1 train noto {metrics.get('train_noto_top1', 0):.1%} twemoji {metrics.get('train_twemoji_top1', 0):.1%} "
+                f"| held-out top-5 {metrics.get('held_out_top5', 0):.1%} (chance {metrics['chance_top5']:.2%})")
+            export(model, tok, ds, metrics, os.path.join(models_dir, "micro-clip"), cmd)
+    except D.DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: run the same command again to resume from the last checkpoint", file=sys.stderr)
+        return 130
+    log(f"done: {', '.join(todo)} in {time.time() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,56 @@
+"""Small helpers shared by the training stages: logging and atomic writes."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import torch
+
+_T0 = time.time()
+
+
+def log(msg: str) -> None:
+    print(f"[{time.time() - _T0:7.1f}s] {msg}", flush=True)
+
+
+def atomic_torch_save(obj, path: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+class StagingDir:
+    """Write a model folder into a temporary sibling, then swap it into place in one rename, so an
+    interrupted export never leaves a half-written folder where the deck looks for models."""
+
+    def __init__(self, final: str):
+        self.final = os.path.abspath(final)
+        parent = os.path.dirname(self.final)
+        os.makedirs(parent, exist_ok=True)
+        self.path = tempfile.mkdtemp(prefix=f".{os.path.basename(self.final)}.staging-", dir=parent)
+
+    def __enter__(self) -> str:
+        return self.path
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            return False
+        old = None
+        if os.path.exists(self.final):
+            old = self.final + ".old"
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(self.final, old)
+        os.replace(self.path, self.final)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+        return False
+
+
+def die(msg: str, code: int = 2) -> None:
+    print(f"error: {msg}", file=sys.stderr, flush=True)
+    sys.exit(code)

@@ -1,0 +1,71 @@
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Plugin } from 'vite'
+import { defineConfig } from 'vite'
+
+const root = dirname(fileURLToPath(import.meta.url))
+
+/**
+ * The WebAssembly runtimes the demos need, served from node_modules under /runtime/ in dev and
+ * copied into the build, so nothing is ever fetched from a CDN (talks run without Wi-Fi).
+ * demos/runtime/paths.ts names the same files.
+ */
+const RUNTIME_FILES: Record<string, string> = {
+  'runtime/ort/ort-wasm-simd-threaded.asyncify.mjs': 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs',
+  'runtime/ort/ort-wasm-simd-threaded.asyncify.wasm': 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm',
+  'runtime/tfjs/tfjs-backend-wasm.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+  'runtime/tfjs/tfjs-backend-wasm-simd.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+  'runtime/tfjs/tfjs-backend-wasm-threaded-simd.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm',
+}
+
+const TYPES: Record<string, string> = {
+  '.wasm': 'application/wasm',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.onnx': 'application/octet-stream',
+}
+
+function localRuntime(): Plugin {
+  return {
+    name: 'under-the-hood:local-runtime',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = decodeURIComponent((req.url ?? '').split('?')[0] ?? '')
+        const rel = url.replace(/^\/+/, '')
+        const src = RUNTIME_FILES[rel]
+        if (src) {
+          const file = resolve(root, src)
+          res.setHeader('Content-Type', TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream')
+          res.setHeader('Content-Length', statSync(file).size)
+          createReadStream(file).pipe(res)
+          return
+        }
+        // A missing model file must be a 404, not the SPA's index.html: transformers.js would cache
+        // the HTML and fail later with "Unexpected token '<'".
+        if ((rel.startsWith('models/') || rel.startsWith('runtime/')) && !existsSync(join(root, 'public', rel))) {
+          res.statusCode = 404
+          res.end(`not found: /${rel}`)
+          return
+        }
+        next()
+      })
+    },
+    generateBundle() {
+      for (const [fileName, src] of Object.entries(RUNTIME_FILES))
+        this.emitFile({ type: 'asset', fileName, source: readFileSync(resolve(root, src)) })
+    },
+  }
+}
+
+export default defineConfig({
+  plugins: [localRuntime()],
+  optimizeDeps: {
+    // Large ML libraries are imported lazily by demos/runtime; pre-bundling them would only slow
+    // the first start of the dev server.
+    exclude: ['@huggingface/transformers', 'onnxruntime-web'],
+  },
+  build: {
+    chunkSizeWarningLimit: 4096,
+  },
+})
