@@ -60,10 +60,20 @@ function localRuntime(): Plugin {
 
 export default defineConfig({
   plugins: [localRuntime()],
+  resolve: {
+    alias: {
+      // The default entry ("bundle") points Vite at its own copy of the 27 MB wasm; the plain build
+      // loads the wasm only from env.wasm.wasmPaths, i.e. from /runtime/ort/ (demos/runtime).
+      'onnxruntime-web/webgpu': resolve(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.min.mjs'),
+    },
+  },
   optimizeDeps: {
     // Large ML libraries are imported lazily by demos/runtime; pre-bundling them would only slow
     // the first start of the dev server.
     exclude: ['@huggingface/transformers', 'onnxruntime-web'],
+    // Imported lazily by demos/runtime: declared here so the dev server pre-bundles them at start
+    // instead of discovering them mid-talk and reloading the page.
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu'],
   },
   build: {
     chunkSizeWarningLimit: 4096,

@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
 
     run = "smoke" if args.smoke else "full"
     run_dir = os.path.join(HERE, "runs", run)
-    cache_dir = os.path.join(HERE, ".cache")
+    cache_dir = os.environ.get("UTH_CACHE_DIR") or os.path.join(HERE, ".cache")
     models_dir = args.out or (os.path.join(run_dir, "models") if args.smoke else os.path.join(ROOT, "public", "models"))
     os.makedirs(run_dir, exist_ok=True)
     todo = STAGES if args.stage == "all" else [args.stage]
@@ -55,6 +55,11 @@ def main(argv: list[str]) -> int:
             arrays = D.build_arrays(em, cache_dir)
             tr, ho = D.split_emoji(em)
             log(f"data: {len(em)} emoji, {len(arrays['rgba'])} images, {len(tr)} train / {len(ho)} held-out emoji")
+            card = os.path.join(run_dir if args.smoke else HERE, "DATA.md")
+            with open(card + ".tmp", "w") as f:
+                f.write(D.data_card(em, arrays))
+            os.replace(card + ".tmp", card)
+            log(f"data: wrote {os.path.relpath(card, ROOT)}")
         if "clip" in todo:
             from export_clip import export
             from train_clip import train

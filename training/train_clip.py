@@ -143,7 +143,10 @@ def evaluate(model: MicroClip, tok: WordPiece, ds: ClipData) -> dict:
 
 
 def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit: int | None = None,
-          lr: float = 1.5e-3, log_every: int = 50, ckpt_every: int = 250) -> tuple[MicroClip, WordPiece, ClipData, dict]:
+          lr: float = 1.5e-3, log_every: int = 50, ckpt_every: int = 250,
+          on_step=None) -> tuple[MicroClip, WordPiece, ClipData, dict]:
+    """Trains (or resumes) micro-CLIP. `on_step(step)` is called after each step (tests use it to
+    interrupt a run)."""
     torch.manual_seed(seed)
     ds = ClipData(cache_dir, seed, limit)
     tok = build_tokenizer(ds)
@@ -196,6 +199,8 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
         if (step + 1) % ckpt_every == 0 and step + 1 < steps:
             atomic_torch_save({"meta": meta, "model": model.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
                                "torch_rng": torch.get_rng_state(), "step": step + 1, "hist": hist}, ckpt)
+        if on_step is not None:
+            on_step(step + 1)
     seconds = time.time() - t0
     metrics = evaluate(model, tok, ds)
     metrics.update({"train_seconds_this_run": round(seconds, 1), "steps": steps, "batch": batch, "seed": seed,

@@ -1,0 +1,132 @@
+/**
+ * micro-CLIP through transformers.js in Node: the exported ONNX must give torch's numbers on fixed
+ * inputs (parity.json, written by the export) and load exactly like a hub CLIP folder.
+ * Checks the shipped model, and the smoke run's fresh export when `npm test` has just made one.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { toPixelValues } from '../../demos/clip/preprocess'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const folders: [string, string][] = [['shipped', join(ROOT, 'public', 'models')]]
+const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
+if (existsSync(join(smoke, 'micro-clip', 'parity.json')))
+  folders.push(['smoke export', smoke])
+
+interface Parity {
+  texts: string[]
+  text: { ids: number[], text_embeds: number[], last_hidden_state_0: number[] }[]
+  pixel_values: number[]
+  pixel_shape: number[]
+  image_embeds: number[]
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
+  expect(a.length).toBe(b.length)
+  let m = 0
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(Number(a[i]) - Number(b[i])))
+  return m
+}
+
+function folderSize(dir: string): number {
+  return readdirSync(dir).reduce((s, f) => {
+    const p = join(dir, f)
+    return s + (statSync(p).isDirectory() ? folderSize(p) : statSync(p).size)
+  }, 0)
+}
+
+describe.each(folders)('micro-CLIP (%s)', (_label, modelsDir) => {
+  const dir = join(modelsDir, 'micro-clip')
+  const load = async () => {
+    const t = await import('@huggingface/transformers')
+    t.env.allowRemoteModels = false
+    t.env.allowLocalModels = true
+    t.env.localModelPath = `${modelsDir}/`
+    return t
+  }
+
+  it('has the folder layout of a transformers.js CLIP model, within the size budget', () => {
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json',
+      'onnx/text_model.onnx', 'onnx/vision_model.onnx', 'onnx/model.onnx', 'README.md', 'embeddings.json'])
+      expect(existsSync(join(dir, f)), f).toBe(true)
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
+    expect(config.model_type).toBe('clip')
+    expect(config['transformers.js_config'].dtype).toBe('fp32')
+    const onnxBytes = folderSize(join(dir, 'onnx'))
+    expect(onnxBytes).toBeLessThanOrEqual(15 * 1024 * 1024)
+  })
+
+  it('tokenizes like training and gives torch\'s text embeddings (1e-4)', async () => {
+    const t = await load()
+    const parity = JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as Parity
+    const tok = await t.AutoTokenizer.from_pretrained('micro-clip')
+    const model = await t.CLIPTextModelWithProjection.from_pretrained('micro-clip', { dtype: 'fp32' })
+    for (let i = 0; i < parity.texts.length; i++) {
+      const inputs = tok(parity.texts[i]!)
+      expect(Array.from(inputs.input_ids.data as BigInt64Array, Number), parity.texts[i]).toEqual(parity.text[i]!.ids)
+      const out = await model(inputs)
+      expect(maxDiff(out.text_embeds.data as Float32Array, parity.text[i]!.text_embeds)).toBeLessThan(1e-4)
+      const width = parity.text[i]!.last_hidden_state_0.length
+      expect(maxDiff((out.last_hidden_state.data as Float32Array).slice(0, width), parity.text[i]!.last_hidden_state_0)).toBeLessThan(1e-4)
+    }
+  })
+
+  it('gives torch\'s image embedding (1e-4) and consistent logits in the combined model', async () => {
+    const t = await load()
+    const parity = JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as Parity
+    const vision = await t.CLIPVisionModelWithProjection.from_pretrained('micro-clip', { dtype: 'fp32' })
+    const pixel_values = new t.Tensor('float32', Float32Array.from(parity.pixel_values), parity.pixel_shape)
+    const img = await vision({ pixel_values })
+    expect(maxDiff(img.image_embeds.data as Float32Array, parity.image_embeds)).toBeLessThan(1e-4)
+
+    const tok = await t.AutoTokenizer.from_pretrained('micro-clip')
+    const clip = await t.CLIPModel.from_pretrained('micro-clip', { dtype: 'fp32' })
+    const texts = parity.texts.slice(0, 3)
+    const out = await clip({ ...tok(texts, { padding: true }), pixel_values })
+    expect(out.logits_per_image.dims).toEqual([1, 3])
+    // logits = scale · cos(image, text): check against the separately computed embeddings.
+    const norm = (v: number[]) => Math.hypot(...v)
+    const cos = texts.map((_, k) => {
+      const a = parity.image_embeds
+      const b = parity.text[k]!.text_embeds
+      return a.reduce((s, x, j) => s + x * b[j]!, 0) / (norm(a) * norm(b))
+    })
+    const logits = Array.from(out.logits_per_image.data as Float32Array)
+    const scale = logits[0]! / cos[0]!
+    expect(scale).toBeGreaterThan(1)
+    for (let k = 0; k < 3; k++) expect(logits[k]! / scale).toBeCloseTo(cos[k]!, 4)
+  })
+
+  it('runs the zero-shot-image-classification pipeline on a held-out sample', async () => {
+    const t = await load()
+    const samples = JSON.parse(readFileSync(join(dir, 'samples.json'), 'utf8')) as { candidates: string[], samples: { file: string, name: string }[] }
+    expect(samples.samples.length).toBeGreaterThan(0)
+    const clf = await t.pipeline('zero-shot-image-classification', 'micro-clip', { dtype: 'fp32' })
+    const s = samples.samples[0]!
+    const out = await clf(join(dir, s.file), samples.candidates) as { label: string, score: number }[]
+    expect(out).toHaveLength(samples.candidates.length)
+    expect(out.reduce((a, b) => a + b.score, 0)).toBeCloseTo(1, 4)
+  })
+})
+
+describe('micro-CLIP preprocessing', () => {
+  it('composites on the training background and area-downsamples to [-1, 1]', () => {
+    const w = 64
+    const data = new Uint8ClampedArray(w * w * 4)
+    // Left half opaque red, right half fully transparent.
+    for (let y = 0; y < w; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = (y * w + x) * 4
+        if (x < 32)
+          data.set([255, 0, 0, 255], i)
+      }
+    }
+    const px = toPixelValues({ width: w, height: w, data })
+    expect(px.length).toBe(3 * 32 * 32)
+    expect(px[0]).toBeCloseTo(1, 6) // red channel, left
+    expect(px[32 * 32]).toBeCloseTo(-1, 6) // green channel, left
+    expect(px[31]).toBeCloseTo((230 / 255) * 2 - 1, 6) // red channel, right: background
+    expect(() => toPixelValues({ width: 50, height: 50, data: new Uint8ClampedArray(50 * 50 * 4) })).toThrow(/multiple of 32/)
+  })
+})
