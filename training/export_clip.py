@@ -30,6 +30,9 @@ PROJECTOR_GROUPS = {
     "food": "apple banana cherry grape lemon pear peach pizza burger bread cake coffee tea wine",
     "places": "castle city forest mountain ocean river lake desert village house school hospital church island volcano",
     "people": "man woman boy girl baby person king queen prince princess wizard knight",
+    # Names are not in the emoji vocabulary: they are spelled out letter by letter, so where they land
+    # shows what a model does with words it never learned (the BERT name-cluster slide, honestly).
+    "first names": "emma olivia liam noah sofia mateo aisha yuki priya kwame",
     "film words": "cinematic beautiful epic wide shot close-up portrait landscape film movie camera dramatic moody",
     "weather & time": "sun moon star rain snow fog storm night sunset sunrise fire water",
     "feelings": "happy sad angry love fear surprise laugh cry",
@@ -77,7 +80,8 @@ class FullWrap(nn.Module):
 
 
 def _export(model: nn.Module, args: tuple, path: str, inputs: list[str], outputs: list[str], dyn: dict) -> None:
-    torch.onnx.export(model, args, path, input_names=inputs, output_names=outputs, dynamic_axes=dyn,
+    # torch.onnx.export restores the wrapper's mode afterwards (recursively): keep it in eval mode.
+    torch.onnx.export(model.eval(), args, path, input_names=inputs, output_names=outputs, dynamic_axes=dyn,
                       opset_version=OPSET, do_constant_folding=True)
     import onnx
 
@@ -132,6 +136,9 @@ def export(model: MicroClip, tok: WordPiece, ds: ClipData, metrics: dict, out_di
         }
         with open(os.path.join(tmp, "preprocessor_config.json"), "w") as f:
             json.dump(pre, f, indent=2)
+        with open(os.path.join(tmp, "metrics.json"), "w") as f:
+            json.dump(metrics, f, indent=2)
+        model.eval()
         write_parity(model, tok, tmp)
         write_embeddings(model, tok, tmp)
         write_figure(model, tok, ds, tmp)

@@ -3,6 +3,7 @@
 Stages (run in this order by `all`):
   data   read the emoji packages, build and cache the image arrays, print the data summary
   clip   train micro-CLIP, evaluate, export ONNX + tokenizer + embeddings + model card
+  gpt    train micro-GPT on Moby-Dick (+ generated pronoun sentences), export ONNX + tokenizer + card
 
 `--smoke` runs every stage for a few steps and exports into training/runs/smoke/ (never public/models).
 Checkpoints in training/runs/<run>/ make a stage resumable: run the same command again after an
@@ -20,9 +21,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
-STAGES = ["data", "clip"]
-FULL = {"clip": {"steps": 2400, "batch": 256}}
-SMOKE = {"clip": {"steps": 15, "batch": 48}}
+STAGES = ["data", "clip", "gpt"]
+FULL = {"clip": {"steps": 2400, "batch": 256}, "gpt": {"steps": 4000, "batch": 48}}
+SMOKE = {"clip": {"steps": 15, "batch": 48}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8}}
 
 
 def main(argv: list[str]) -> int:
@@ -75,6 +76,15 @@ def main(argv: list[str]) -> int:
             log(f"clip: top-1 train noto {metrics.get('train_noto_top1', 0):.1%} twemoji {metrics.get('train_twemoji_top1', 0):.1%} "
                 f"| held-out top-5 {metrics.get('held_out_top5', 0):.1%} (chance {metrics['chance_top5']:.2%})")
             export(model, tok, ds, metrics, os.path.join(models_dir, "micro-clip"), cmd)
+        if "gpt" in todo:
+            import gpt as G
+
+            r = recipe["gpt"]
+            model, tok, metrics = G.train(run_dir, r["steps"], r["batch"], args.seed, limit_chapters=r.get("limit_chapters"))
+            metrics["train_seconds_total"] = metrics["train_seconds_this_run"]
+            log("gpt metrics: " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
+            log(f"gpt: validation perplexity {metrics['val_perplexity']:.1f} vs unigram baseline {metrics['val_unigram_perplexity']:.1f}")
+            G.export(model, tok, metrics, os.path.join(models_dir, "micro-gpt"), cmd)
     except D.DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -79,9 +79,16 @@ def pre_tokenize(text: str) -> list[str]:
     return words
 
 
-def build_vocab(texts: list[str]) -> list[str]:
-    words: set[str] = set()
-    for t in texts + EXTRA_WORDS:
+def build_vocab(texts: list[str], extra: list[str] | None = None, min_count: int = 1) -> list[str]:
+    """Special tokens, single characters (with ## continuations), then every word that occurs at
+    least `min_count` times in `texts` (plus `extra` words), sorted."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for t in texts:
+        counts.update(pre_tokenize(t))
+    words = {w for w, c in counts.items() if c >= min_count}
+    for t in EXTRA_WORDS if extra is None else extra:
         words.update(pre_tokenize(t))
     chars = CHARS + ["##" + c for c in string.ascii_lowercase + string.digits]
     rest = sorted(w for w in words if w not in chars)
@@ -89,9 +96,14 @@ def build_vocab(texts: list[str]) -> list[str]:
 
 
 class WordPiece:
-    def __init__(self, vocab: list[str]):
+    """`framed=True` (CLIP): every text becomes [CLS] … [SEP], at most `max_len` tokens.
+    `framed=False` (GPT): plain token ids, no special tokens, no truncation."""
+
+    def __init__(self, vocab: list[str], max_len: int = MAX_LEN, framed: bool = True):
         self.vocab = vocab
         self.ids = {t: i for i, t in enumerate(vocab)}
+        self.max_len = max_len
+        self.framed = framed
 
     def word_ids(self, word: str) -> list[int]:
         if len(word) > 100:
@@ -111,14 +123,16 @@ class WordPiece:
             start = end
         return ids
 
-    def encode(self, text: str, max_len: int = MAX_LEN) -> list[int]:
+    def encode(self, text: str, max_len: int | None = None) -> list[int]:
         ids: list[int] = []
         for w in pre_tokenize(text):
             ids.extend(self.word_ids(w))
-        ids = ids[: max_len - 2]
+        if not self.framed:
+            return ids
+        ids = ids[: (max_len or self.max_len) - 2]
         return [self.ids[CLS]] + ids + [self.ids[SEP]]
 
-    def batch(self, texts: list[str], max_len: int = MAX_LEN):
+    def batch(self, texts: list[str], max_len: int | None = None):
         import torch
 
         enc = [self.encode(t, max_len) for t in texts]
@@ -133,32 +147,38 @@ class WordPiece:
     def tokenizer_json(self) -> dict:
         sp = lambda t: {"id": self.ids[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False,
                         "normalized": False, "special": True}
+        post = {
+            "type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": CLS, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                       {"SpecialToken": {"id": SEP, "type_id": 0}}],
+            "pair": [{"SpecialToken": {"id": CLS, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                     {"SpecialToken": {"id": SEP, "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}},
+                     {"SpecialToken": {"id": SEP, "type_id": 1}}],
+            "special_tokens": {t: {"id": t, "ids": [self.ids[t]], "tokens": [t]} for t in (CLS, SEP)},
+        }
         return {
             "version": "1.0",
-            "truncation": {"direction": "Right", "max_length": MAX_LEN, "strategy": "LongestFirst", "stride": 0},
+            "truncation": {"direction": "Right", "max_length": self.max_len, "strategy": "LongestFirst", "stride": 0}
+            if self.framed else None,
             "padding": None,
             "added_tokens": [sp(t) for t in SPECIALS],
             "normalizer": {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True,
                            "strip_accents": True, "lowercase": True},
             "pre_tokenizer": {"type": "BertPreTokenizer"},
-            "post_processor": {
-                "type": "TemplateProcessing",
-                "single": [{"SpecialToken": {"id": CLS, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-                           {"SpecialToken": {"id": SEP, "type_id": 0}}],
-                "pair": [{"SpecialToken": {"id": CLS, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-                         {"SpecialToken": {"id": SEP, "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}},
-                         {"SpecialToken": {"id": SEP, "type_id": 1}}],
-                "special_tokens": {t: {"id": t, "ids": [self.ids[t]], "tokens": [t]} for t in (CLS, SEP)},
-            },
+            "post_processor": post if self.framed else None,
             "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
             "model": {"type": "WordPiece", "unk_token": UNK, "continuing_subword_prefix": "##",
                       "max_input_chars_per_word": 100, "vocab": self.ids},
         }
 
     def tokenizer_config(self) -> dict:
+        if not self.framed:
+            return {"tokenizer_class": "PreTrainedTokenizer", "model_max_length": self.max_len, "do_lower_case": True,
+                    "unk_token": UNK, "pad_token": PAD, "add_bos_token": False, "add_eos_token": False,
+                    "clean_up_tokenization_spaces": True}
         return {
             "tokenizer_class": "BertTokenizer",
-            "model_max_length": MAX_LEN,
+            "model_max_length": self.max_len,
             "do_lower_case": True,
             "strip_accents": True,
             "pad_token": PAD, "unk_token": UNK, "cls_token": CLS, "sep_token": SEP,

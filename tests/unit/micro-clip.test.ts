@@ -4,7 +4,7 @@
  * Checks the shipped model, and the smoke run's fresh export when `npm test` has just made one.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { toPixelValues } from '../../demos/clip/preprocess'
 
@@ -38,11 +38,13 @@ function folderSize(dir: string): number {
 
 describe.each(folders)('micro-CLIP (%s)', (_label, modelsDir) => {
   const dir = join(modelsDir, 'micro-clip')
+  const id = relative(ROOT, dir)
   const load = async () => {
     const t = await import('@huggingface/transformers')
     t.env.allowRemoteModels = false
     t.env.allowLocalModels = true
-    t.env.localModelPath = `${modelsDir}/`
+    // Each folder under its own id (its absolute path): transformers.js caches by id.
+    t.env.localModelPath = `${ROOT}/`
     return t
   }
 
@@ -53,15 +55,14 @@ describe.each(folders)('micro-CLIP (%s)', (_label, modelsDir) => {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
     expect(config.model_type).toBe('clip')
     expect(config['transformers.js_config'].dtype).toBe('fp32')
-    const onnxBytes = folderSize(join(dir, 'onnx'))
-    expect(onnxBytes).toBeLessThanOrEqual(15 * 1024 * 1024)
+    expect(folderSize(dir)).toBeLessThanOrEqual(15_000_000)
   })
 
   it('tokenizes like training and gives torch\'s text embeddings (1e-4)', async () => {
     const t = await load()
     const parity = JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as Parity
-    const tok = await t.AutoTokenizer.from_pretrained('micro-clip')
-    const model = await t.CLIPTextModelWithProjection.from_pretrained('micro-clip', { dtype: 'fp32' })
+    const tok = await t.AutoTokenizer.from_pretrained(id)
+    const model = await t.CLIPTextModelWithProjection.from_pretrained(id, { dtype: 'fp32' })
     for (let i = 0; i < parity.texts.length; i++) {
       const inputs = tok(parity.texts[i]!)
       expect(Array.from(inputs.input_ids.data as BigInt64Array, Number), parity.texts[i]).toEqual(parity.text[i]!.ids)
@@ -75,13 +76,13 @@ describe.each(folders)('micro-CLIP (%s)', (_label, modelsDir) => {
   it('gives torch\'s image embedding (1e-4) and consistent logits in the combined model', async () => {
     const t = await load()
     const parity = JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as Parity
-    const vision = await t.CLIPVisionModelWithProjection.from_pretrained('micro-clip', { dtype: 'fp32' })
+    const vision = await t.CLIPVisionModelWithProjection.from_pretrained(id, { dtype: 'fp32' })
     const pixel_values = new t.Tensor('float32', Float32Array.from(parity.pixel_values), parity.pixel_shape)
     const img = await vision({ pixel_values })
     expect(maxDiff(img.image_embeds.data as Float32Array, parity.image_embeds)).toBeLessThan(1e-4)
 
-    const tok = await t.AutoTokenizer.from_pretrained('micro-clip')
-    const clip = await t.CLIPModel.from_pretrained('micro-clip', { dtype: 'fp32' })
+    const tok = await t.AutoTokenizer.from_pretrained(id)
+    const clip = await t.CLIPModel.from_pretrained(id, { dtype: 'fp32' })
     const texts = parity.texts.slice(0, 3)
     const out = await clip({ ...tok(texts, { padding: true }), pixel_values })
     expect(out.logits_per_image.dims).toEqual([1, 3])
@@ -102,7 +103,7 @@ describe.each(folders)('micro-CLIP (%s)', (_label, modelsDir) => {
     const t = await load()
     const samples = JSON.parse(readFileSync(join(dir, 'samples.json'), 'utf8')) as { candidates: string[], samples: { file: string, name: string }[] }
     expect(samples.samples.length).toBeGreaterThan(0)
-    const clf = await t.pipeline('zero-shot-image-classification', 'micro-clip', { dtype: 'fp32' })
+    const clf = await t.pipeline('zero-shot-image-classification', id, { dtype: 'fp32' })
     const s = samples.samples[0]!
     const out = await clf(join(dir, s.file), samples.candidates) as { label: string, score: number }[]
     expect(out).toHaveLength(samples.candidates.length)

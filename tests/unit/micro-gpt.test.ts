@@ -1,0 +1,119 @@
+/**
+ * micro-GPT: the ONNX export must give torch's logits and attention (parity.json), attention must be
+ * a causal distribution, and the engine must sample reproducibly. Runs on the shipped model and on the
+ * smoke run's fresh export when there is one.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import * as ort from 'onnxruntime-node'
+import { describe, expect, it } from 'vitest'
+import type { OrtLike, SessionLike } from '../../demos/gpt/engine'
+import { attentionMatrix, GptEngine, ortRunner, sample, seededRandom, softmax, topK } from '../../demos/gpt/engine'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const folders: [string, string, boolean][] = [['shipped', join(ROOT, 'public', 'models'), true]]
+const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
+if (existsSync(join(smoke, 'micro-gpt', 'parity.json')))
+  folders.push(['smoke export', smoke, false])
+
+interface Parity { text: string, ids: number[], last_logits: number[], logits_first_50: number[][], attentions: number[][][][] }
+
+describe.each(folders)('micro-GPT (%s)', (_label, modelsDir, shipped) => {
+  const dir = join(modelsDir, 'micro-gpt')
+  const id = relative(ROOT, dir)
+  const parity = () => JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as Parity
+
+  async function engine() {
+    const t = await import('@huggingface/transformers')
+    t.env.allowRemoteModels = false
+    // Each folder under its own id (its absolute path): transformers.js caches by id.
+    t.env.localModelPath = `${ROOT}/`
+    const tok = await t.AutoTokenizer.from_pretrained(id)
+    const session = await ort.InferenceSession.create(join(dir, 'onnx', 'model.onnx'))
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
+    const run = ortRunner(ort as unknown as OrtLike, session as unknown as SessionLike)
+    return { tok, session, run, config, engine: new GptEngine(run, { encode: s => tok.encode(s, { add_special_tokens: false }), token: id => tok.decode([id]) }, config.context) }
+  }
+
+  it('is within the size budget', () => {
+    expect(statSync(join(dir, 'onnx', 'model.onnx')).size).toBeLessThanOrEqual(10_000_000)
+  })
+
+  it('tokenizes like training and gives torch\'s logits and attention (1e-4)', async () => {
+    const p = parity()
+    const { tok, session } = await engine()
+    expect(tok.encode(p.text, { add_special_tokens: false })).toEqual(p.ids)
+    const out = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(p.ids, BigInt), [1, p.ids.length]) })
+    const [, n, vocab] = out.logits!.dims as number[]
+    const logits = out.logits!.data as Float32Array
+    let d = 0
+    p.last_logits.forEach((v, j) => { d = Math.max(d, Math.abs(v - logits[(n! - 1) * vocab! + j]!)) })
+    p.logits_first_50.forEach((row, i) => row.forEach((v, j) => { d = Math.max(d, Math.abs(v - logits[i * vocab! + j]!)) }))
+    expect(d).toBeLessThan(1e-4)
+    const att = out.attentions!.data as Float32Array
+    const [layers, , heads] = out.attentions!.dims as number[]
+    let da = 0
+    for (let l = 0; l < layers!; l++)
+      for (let h = 0; h < heads!; h++)
+        p.attentions[l]![h]!.forEach((row, i) => row.forEach((v, j) => { da = Math.max(da, Math.abs(v - att[((l * heads! + h) * n! + i) * n! + j]!)) }))
+    expect(da).toBeLessThan(1e-4)
+  })
+
+  it('has attention rows that sum to 1 and never look at the future', async () => {
+    const { engine: e } = await engine()
+    const out = await e.forward(e.encode('The queen met the sailor near the old harbour. She'))
+    for (let l = 0; l < out.layers; l++) {
+      for (let h = 0; h < out.heads; h++) {
+        const m = attentionMatrix(out, l, h)
+        m.forEach((row, i) => {
+          expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
+          for (let j = i + 1; j < row.length; j++) expect(row[j]).toBeLessThan(1e-6)
+        })
+      }
+    }
+    expect(() => attentionMatrix(out, out.layers, 0)).toThrow(RangeError)
+  })
+
+  it('predicts, and generates the same tokens for the same seed', async () => {
+    const { engine: e } = await engine()
+    const { top, probs } = await e.predict('The whale', { temperature: 1, k: 5 })
+    expect(top).toHaveLength(5)
+    expect(top[0]!.p).toBeGreaterThanOrEqual(top[4]!.p)
+    expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6)
+    const a = await e.generate('Call me', 6, { seed: 42 })
+    const b = await e.generate('Call me', 6, { seed: 42 })
+    expect(a).toEqual(b)
+    expect(a).toHaveLength(6)
+    await expect(e.predict('   ')).rejects.toThrow(/at least one word/)
+    // A text longer than the window: the model sees only its last `context` tokens.
+    const long = await e.forward(e.encode('and the sea '.repeat(200)))
+    expect(long.n).toBe(e.context)
+  })
+
+  it.runIf(shipped)('beats the unigram baseline clearly on held-out chapters', () => {
+    const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'))
+    expect(m.val_perplexity).toBeLessThan(0.7 * m.val_unigram_perplexity)
+  })
+})
+
+describe('sampling maths', () => {
+  it('softmax follows the temperature and clamps bad values', () => {
+    const p1 = softmax([1, 2, 3], 1)
+    expect(p1.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12)
+    expect(softmax([1, 2, 3], 0.05)[2]).toBeGreaterThan(0.99)
+    expect(softmax([1, 2, 3], Number.NaN)).toEqual(p1)
+    expect(softmax([1, 2, 3], -4)[2]).toBeGreaterThan(0.99) // clamped to the minimum temperature
+  })
+
+  it('samples from the distribution with a seeded generator', () => {
+    const rnd = seededRandom(7)
+    const counts = [0, 0, 0]
+    for (let i = 0; i < 3000; i++) counts[sample([0.2, 0.3, 0.5], rnd())]!++
+    expect(counts[0]! / 3000).toBeCloseTo(0.2, 1)
+    expect(counts[2]! / 3000).toBeCloseTo(0.5, 1)
+    expect(seededRandom(1)()).toBe(seededRandom(1)())
+    expect(seededRandom(1)()).not.toBe(seededRandom(2)())
+    expect(topK([0.1, 0.6, 0.3], 2, String).map(c => c.id)).toEqual([1, 2])
+    expect(topK([0.1, 0.6, 0.3], Number.NaN, String)).toHaveLength(3)
+  })
+})

