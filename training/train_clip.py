@@ -14,7 +14,7 @@ import torch.nn.functional as F
 import data as D
 from clip_model import ClipConfig, MicroClip, count_params
 from tokenizer import WordPiece, build_vocab
-from util import atomic_torch_save, log
+from util import atomic_torch_save, log, optimizer_step
 
 
 def to_pixels(rgba: torch.Tensor, background: float | torch.Tensor = D.BACKGROUND / 255.0) -> torch.Tensor:
@@ -142,6 +142,15 @@ def evaluate(model: MicroClip, tok: WordPiece, ds: ClipData) -> dict:
     return res
 
 
+def _legacy_elapsed(run_dir: str, st: dict) -> float:
+    """Training seconds of a finished checkpoint written before checkpoints kept the time."""
+    path = os.path.join(run_dir, "clip_metrics.json")
+    if st.get("done") and os.path.exists(path):
+        with open(path) as f:
+            return float(json.load(f).get("train_seconds_this_run", 0.0))
+    return 0.0
+
+
 def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit: int | None = None,
           lr: float = 1.5e-3, log_every: int = 50, ckpt_every: int = 250,
           on_step=None) -> tuple[MicroClip, WordPiece, ClipData, dict]:
@@ -156,7 +165,7 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
     warm = max(1, min(150, steps // 10))
     sched = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))
     g = torch.Generator().manual_seed(seed)
-    start, hist = 0, []
+    start, hist, elapsed0 = 0, [], 0.0
     ckpt = os.path.join(run_dir, "clip.ckpt")
     meta = {"steps": steps, "batch": batch, "seed": seed, "limit": limit, "lr": lr, "cfg": cfg.to_dict()}
     if os.path.exists(ckpt):
@@ -170,6 +179,7 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
             g.set_state(st["gen"])
             torch.set_rng_state(st["torch_rng"])
             start, hist = st["step"], st["hist"]
+            elapsed0 = st.get("elapsed", _legacy_elapsed(run_dir, st))
             log(f"clip: resuming from step {start}")
         else:
             log("clip: checkpoint is from different settings; starting afresh")
@@ -184,28 +194,23 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
         caps = [word_dropout(D.caption(ds.emoji[int(e)], int(ds.tone[i]), rng), rng) for e, i in zip(chosen, idx)]
         pix = augment(ds.images(idx), g)
         ids, mask = tok.batch(caps)
-        for grp in opt.param_groups:
-            grp["lr"] = lr * sched(step)
-        loss = model.loss(pix, ids, mask)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        hist.append(float(loss))
+        hist.append(optimizer_step(opt, model, model.loss(pix, ids, mask), lr * sched(step)))
         if (step + 1) % log_every == 0 or step + 1 == steps:
             el = time.time() - t0
             log(f"clip: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.3f} "
                 f"scale {model.logit_scale.exp().item():.1f} ({el / (step + 1 - start):.2f} s/step)")
         if (step + 1) % ckpt_every == 0 and step + 1 < steps:
             atomic_torch_save({"meta": meta, "model": model.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
-                               "torch_rng": torch.get_rng_state(), "step": step + 1, "hist": hist}, ckpt)
+                               "torch_rng": torch.get_rng_state(), "step": step + 1, "hist": hist,
+                               "elapsed": elapsed0 + time.time() - t0}, ckpt)
         if on_step is not None:
             on_step(step + 1)
     seconds = time.time() - t0
     metrics = evaluate(model, tok, ds)
-    metrics.update({"train_seconds_this_run": round(seconds, 1), "steps": steps, "batch": batch, "seed": seed,
+    metrics.update({"train_seconds_this_run": round(seconds, 1), "train_seconds_total": round(elapsed0 + seconds, 1), "steps": steps, "batch": batch, "seed": seed,
                     "final_loss": float(np.mean(hist[-50:])) if hist else None, "params": count_params(model)})
     atomic_torch_save({"meta": meta, "model": model.state_dict(), "step": steps, "hist": hist, "done": True,
+                       "elapsed": elapsed0 + seconds,
                        "opt": opt.state_dict(), "gen": g.get_state(), "torch_rng": torch.get_rng_state()}, ckpt)
     with open(os.path.join(run_dir, "clip_metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)

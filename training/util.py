@@ -51,6 +51,19 @@ class StagingDir:
         return False
 
 
+def optimizer_step(opt: torch.optim.Optimizer, model: torch.nn.Module, loss: torch.Tensor, lr: float,
+                   clip: float = 1.0) -> float:
+    """One training step: set the learning rate, backpropagate, clip the gradient norm, update.
+    Returns the loss as a float."""
+    for group in opt.param_groups:
+        group["lr"] = lr
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+    return float(loss)
+
+
 def die(msg: str, code: int = 2) -> None:
     print(f"error: {msg}", file=sys.stderr, flush=True)
     sys.exit(code)
