@@ -28,6 +28,11 @@ export interface Candidate { id: number, token: string, p: number }
 
 export const MAX_INPUT_CHARS = 20_000
 
+/** A token as the audience should read it: a word-piece that continues the previous word ("##s") shows as "‑s". */
+export function shownToken(token: string): string {
+  return token.startsWith('##') ? `‑${token.slice(2)}` : token
+}
+
 /** Softmax of logits / temperature (temperature clamped to [0.05, 5]; NaN → 1). */
 export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
   const t = Number.isFinite(temperature) ? Math.min(5, Math.max(0.05, temperature)) : 1
@@ -84,6 +89,11 @@ export function attentionMatrix(out: GptOutput, layer: number, head: number): nu
 
 export class GptEngine {
   constructor(private readonly run: GptRunner, private readonly tok: Tokenizer, readonly context: number) {}
+
+  /** Text of one token, for display. */
+  token(id: number): string {
+    return this.tok.token(id)
+  }
 
   /** Token ids of `text` (refuses empty input; very long input keeps its last `MAX_INPUT_CHARS`). */
   encode(text: string): number[] {
