@@ -35,8 +35,10 @@ describe('PDF handout', () => {
     const pages = Number(/Pages:\s+(\d+)/.exec(info.stdout)?.[1])
     expect(pages).toBe(slides.length)
 
-    const text = spawnSync('pdftotext', ['-layout', out, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ')
-    const plain = (s: string) => s.replace(/\*\*|`|\$[^$]*\$/g, '').replace(/\s+/g, ' ').trim()
+    // Quotes may come out typographic (’ “ ”) in the PDF: compare them as plain quotes.
+    const quotes = (s: string) => s.replace(/[‘’]/g, '\'').replace(/[“”]/g, '"')
+    const text = quotes(spawnSync('pdftotext', ['-layout', out, '-'], { encoding: 'utf8' }).stdout).replace(/\s+/g, ' ')
+    const plain = (s: string) => quotes(s).replace(/\*\*|`|\$[^$]*\$/g, '').replace(/\s+/g, ' ').trim()
     const missing = slides.map(s => plain(s.heading)).filter(h => !text.includes(h))
     expect(missing).toEqual([])
     // A demo's print state is computed by the demo, not a spinner: the pre-flight table is there.
