@@ -22,7 +22,7 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt"]
-FULL = {"clip": {"steps": 2400, "batch": 256}, "gpt": {"steps": 4000, "batch": 48}}
+FULL = {"clip": {"steps": 2400, "batch": 256}, "gpt": {"steps": 3000, "batch": 48}}
 SMOKE = {"clip": {"steps": 15, "batch": 48}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8}}
 
 
