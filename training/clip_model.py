@@ -15,7 +15,7 @@ import torch.nn.functional as F
 @dataclass
 class ClipConfig:
     vocab_size: int = 5400
-    max_len: int = 24
+    max_len: int = 32
     text_width: int = 128
     text_layers: int = 2
     text_heads: int = 4
@@ -103,6 +103,7 @@ class TextEncoder(nn.Module):
     def __init__(self, cfg: ClipConfig):
         super().__init__()
         self.tok = nn.Embedding(cfg.vocab_size, cfg.text_width)
+        nn.init.normal_(self.tok.weight, std=0.02)  # as CLIP and GPT-2: rare tokens start near zero
         self.pos = nn.Parameter(torch.randn(cfg.max_len, cfg.text_width) * 0.01)
         self.blocks = nn.ModuleList(Block(cfg.text_width, cfg.text_heads, cfg.text_ff) for _ in range(cfg.text_layers))
         self.norm = nn.LayerNorm(cfg.text_width)

@@ -15,7 +15,7 @@ import unicodedata
 PAD, UNK, CLS, SEP = "[PAD]", "[UNK]", "[CLS]", "[SEP]"
 SPECIALS = [PAD, UNK, CLS, SEP]
 CHARS = list(string.ascii_lowercase + string.digits) + [c for c in string.punctuation]
-MAX_LEN = 24
+MAX_LEN = 32
 
 # Words the projector and the prompt slides use, kept in the vocabulary even where the emoji data
 # does not contain them (their embeddings then come from the character fallback's neighbourhood).

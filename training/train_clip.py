@@ -96,12 +96,16 @@ class ClipData:
 
 
 def build_tokenizer(ds: ClipData) -> WordPiece:
+    """Whole-word tokens for words the training captions use at least twice; everything else —
+    including every word that only held-out emoji use — is spelled in character pieces. Those pieces
+    are trained (rare training words use them), so an unseen word never gets an untrained vector."""
     texts = []
-    for e in D.load_emoji():  # vocabulary from every name and keyword (not split-dependent)
+    for i in ds.train:
+        e = ds.emoji[i]
         texts.append(e.name)
         texts.extend(e.keywords)
-    texts.extend(D.TONES.values())
-    return WordPiece(build_vocab(texts))
+    texts.extend(list(D.TONES.values()) * 2)  # tone words are in every tone variant's caption
+    return WordPiece(build_vocab(texts, extra=[], min_count=2))
 
 
 @torch.no_grad()
