@@ -364,7 +364,8 @@ chapters, the words of the generated sentences, single characters, `[UNK]`.
 
 ## Training
 `{cmd}` — {m['steps']} steps of batch {m['batch']} × {c.context} tokens, seed {m['seed']}, AdamW with warm-up and
-cosine decay. {m.get('train_seconds_total', m['train_seconds_this_run'])} s on a 2-core CPU (Debian's PyTorch 1.13).
+cosine decay. {m.get('train_seconds_total', 0):.0f} s (≈ {m.get('train_seconds_total', 0) / 60:.0f} min) on a 2-core CPU
+with Debian's PyTorch 1.13.
 
 ## Metrics (held-out chapters)
 | model | validation perplexity |
