@@ -28,6 +28,17 @@ export interface Candidate { id: number, token: string, p: number }
 
 export const MAX_INPUT_CHARS = 20_000
 
+/**
+ * Appends a token to text the way it reads: no space before punctuation or a word-piece ("##s"),
+ * none after an apostrophe or an opening bracket.
+ */
+export function appendToken(text: string, token: string): string {
+  const t = text.replace(/\s+$/, '')
+  const piece = token.replace(/^##/, '')
+  const glue = !t || token.startsWith('##') || /^[.,;:!?’')\]]/.test(token) || /[’'(\[]$/.test(t) ? '' : ' '
+  return `${t}${glue}${piece}`
+}
+
 /** A token as the audience should read it: a word-piece that continues the previous word ("##s") shows as "‑s". */
 export function shownToken(token: string): string {
   return token.startsWith('##') ? `‑${token.slice(2)}` : token

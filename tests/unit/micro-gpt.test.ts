@@ -8,7 +8,7 @@ import { join, relative } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import type { OrtLike, SessionLike } from '../../demos/gpt/engine'
-import { attentionMatrix, GptEngine, ortRunner, sample, seededRandom, softmax, topK } from '../../demos/gpt/engine'
+import { appendToken, attentionMatrix, GptEngine, ortRunner, sample, seededRandom, shownToken, softmax, topK } from '../../demos/gpt/engine'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const folders: [string, string, boolean][] = [['shipped', join(ROOT, 'public', 'models'), true]]
@@ -93,6 +93,19 @@ describe.each(folders)('micro-GPT (%s)', (_label, modelsDir, shipped) => {
   it.runIf(shipped)('beats the unigram baseline clearly on held-out chapters', () => {
     const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'))
     expect(m.val_perplexity).toBeLessThan(0.7 * m.val_unigram_perplexity)
+  })
+})
+
+describe('joining tokens into text', () => {
+  it('spaces words, not punctuation, word-pieces or apostrophes', () => {
+    expect(appendToken('The whale', 'swam')).toBe('The whale swam')
+    expect(appendToken('The whale ', ',')).toBe('The whale,')
+    expect(appendToken('The whale', '\'')).toBe('The whale\'')
+    expect(appendToken('The whale\'', 's')).toBe('The whale\'s')
+    expect(appendToken('morr', '##en')).toBe('morren')
+    expect(appendToken('', 'call')).toBe('call')
+    expect(shownToken('##en')).toBe('‑en')
+    expect(shownToken('whale')).toBe('whale')
   })
 })
 
