@@ -120,7 +120,9 @@ export async function checkZeroShot(demo: string, model: string): Promise<CheckR
   const clf = await wrapLoad(model, () => t.pipeline('zero-shot-image-classification', model, opts))
   const predictions: string[] = []
   for (const s of samples.samples) {
-    const out = await clf(modelFileUrl(model, s.file), samples.candidates) as { label: string, score: number }[]
+    // The pipeline's default template wraps labels as "This is a photo of {}": ask for the bare names,
+    // as training and the model card's evaluation do.
+    const out = await clf(modelFileUrl(model, s.file), samples.candidates, { hypothesis_template: '{}' }) as { label: string, score: number }[]
     predictions.push(out[0]?.label ?? '')
   }
   const correct = predictions.filter((p, i) => p === samples.samples[i]?.name).length
