@@ -12,7 +12,6 @@ import math
 import os
 import random
 import re
-import sys
 import time
 from dataclasses import asdict, dataclass
 

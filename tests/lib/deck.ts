@@ -77,16 +77,6 @@ export async function nav(page: Page): Promise<NavState> {
   })
 }
 
-/** Slide number of the first slide whose rendered text contains `text` (walks the deck source). */
-export async function slideWithComponent(page: Page, deckUrl: string, selector: string, total: number): Promise<number> {
-  for (let no = total; no >= 1; no--) {
-    await page.goto(`${deckUrl}/${no}`)
-    const found = await page.locator(`[data-slidev-no="${no}"] ${selector}`).count()
-    if (found) return no
-  }
-  throw new Error(`no slide contains ${selector}`)
-}
-
 /** Moves keyboard focus out of any input, so arrow keys reach Slidev. */
 export async function blur(page: Page): Promise<void> {
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
