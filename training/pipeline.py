@@ -4,6 +4,8 @@ Stages (run in this order by `all`):
   data   read the emoji packages, build and cache the image arrays, print the data summary
   clip   train micro-CLIP, evaluate, export ONNX + tokenizer + embeddings + model card
   gpt    train micro-GPT on Moby-Dick (+ generated pronoun sentences), export ONNX + tokenizer + card
+  diffusion  train the autoencoder, then the latent UNet conditioned on micro-CLIP's text encoder;
+         evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint)
 
 `--smoke` runs every stage for a few steps and exports into training/runs/smoke/ (never public/models).
 Checkpoints in training/runs/<run>/ make a stage resumable: run the same command again after an
@@ -21,9 +23,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
-STAGES = ["data", "clip", "gpt"]
-FULL = {"clip": {"steps": 2400, "batch": 256}, "gpt": {"steps": 3000, "batch": 48}}
-SMOKE = {"clip": {"steps": 15, "batch": 48}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8}}
+STAGES = ["data", "clip", "gpt", "diffusion"]
+FULL = {"clip": {"steps": 2400, "batch": 256}, "gpt": {"steps": 3000, "batch": 48},
+        "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}}
+SMOKE = {"clip": {"steps": 15, "batch": 48}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
+         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}}
 
 
 def main(argv: list[str]) -> int:
@@ -40,6 +44,8 @@ def main(argv: list[str]) -> int:
     from util import log
 
     import data as D
+
+    from diffusion import PipelineError
 
     run = "smoke" if args.smoke else "full"
     run_dir = os.path.join(HERE, "runs", run)
@@ -83,7 +89,11 @@ def main(argv: list[str]) -> int:
             log("gpt metrics: " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
             log(f"gpt: validation perplexity {metrics['val_perplexity']:.1f} vs unigram baseline {metrics['val_unigram_perplexity']:.1f}")
             G.export(model, tok, metrics, os.path.join(models_dir, "micro-gpt"), cmd)
-    except D.DataError as exc:
+        if "diffusion" in todo:
+            import diffusion as DF
+
+            DF.run(run_dir, cache_dir, models_dir, recipe["diffusion"], args.seed, cmd)
+    except (D.DataError, PipelineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

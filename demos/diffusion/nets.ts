@@ -1,0 +1,115 @@
+/**
+ * The micro-diffusion networks behind the `DiffusionNets` interface, on ONNX Runtime sessions —
+ * onnxruntime-web in the browser (WebGPU or WASM), onnxruntime-node in Node (CLI, tests). Nothing here
+ * imports a runtime: the caller passes its `Tensor` class and sessions in.
+ */
+import type { Conditioning, DiffusionNets } from './sampler'
+
+export interface TensorLike { data: unknown, dims: readonly number[] }
+export interface OrtLike {
+  Tensor: new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: number[]) => unknown
+}
+export interface SessionLike {
+  run: (feeds: Record<string, unknown>) => Promise<Record<string, TensorLike>>
+}
+
+export interface DiffusionSessions {
+  /** micro-clip/onnx/text_model.onnx: input_ids, attention_mask → text_embeds, last_hidden_state */
+  text: SessionLike
+  /** micro-diffusion/onnx/unet.onnx */
+  unet: SessionLike
+  /** micro-diffusion/onnx/vae_decoder.onnx */
+  decoder: SessionLike
+  /** micro-diffusion/onnx/vae_encoder.onnx (optional: only the latent-space demo needs it) */
+  encoder?: SessionLike
+}
+
+/** Token ids of one prompt, framed ([CLS] … [SEP]) as micro-CLIP's tokenizer does. */
+export type EncodeIds = (text: string) => number[]
+
+/** Cuts framed ids to `maxLen`, keeping the closing [SEP]. */
+export function fitIds(ids: number[], maxLen: number): { ids: number[], truncated: boolean } {
+  if (ids.length <= maxLen)
+    return { ids, truncated: false }
+  return { ids: [...ids.slice(0, maxLen - 1), ids[ids.length - 1]!], truncated: true }
+}
+
+export function ortNets(ort: OrtLike, s: DiffusionSessions, encodeIds: EncodeIds, maxLen = 32): DiffusionNets {
+  const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
+  return {
+    async encodeText(prompts) {
+      const fitted = prompts.map(p => fitIds(encodeIds(p), maxLen))
+      const L = Math.max(...fitted.map(f => f.ids.length))
+      const B = prompts.length
+      const ids = new BigInt64Array(B * L)
+      const mask = new BigInt64Array(B * L)
+      const maskF = new Float32Array(B * L)
+      fitted.forEach((f, b) => f.ids.forEach((id, j) => {
+        ids[b * L + j] = BigInt(id)
+        mask[b * L + j] = 1n
+        maskF[b * L + j] = 1
+      }))
+      const out = await s.text.run({ input_ids: new ort.Tensor('int64', ids, [B, L]), attention_mask: new ort.Tensor('int64', mask, [B, L]) })
+      const states = out.last_hidden_state!
+      const pooled = out.text_embeds!
+      return {
+        batch: B,
+        length: L,
+        states: Float32Array.from(states.data as Float32Array),
+        mask: maskF,
+        pooled: Float32Array.from(pooled.data as Float32Array),
+        width: states.dims[2]!,
+        pooledWidth: pooled.dims[1]!,
+        tokens: fitted.map(f => f.ids.length),
+        truncated: fitted.map(f => f.truncated),
+      } satisfies Conditioning
+    },
+    async denoise(x, t, cond) {
+      const per = x.length / cond.batch
+      const side = Math.round(Math.sqrt(per / 4))
+      const out = await s.unet.run({
+        sample: f32(x, [cond.batch, 4, side, side]),
+        timestep: f32(new Float32Array(cond.batch).fill(t), [cond.batch]),
+        encoder_hidden_states: f32(cond.states, [cond.batch, cond.length, cond.width]),
+        encoder_attention_mask: f32(cond.mask, [cond.batch, cond.length]),
+        text_embeds: f32(cond.pooled, [cond.batch, cond.pooledWidth]),
+      })
+      return Float32Array.from(out.noise_pred!.data as Float32Array)
+    },
+    async decode(latents, n) {
+      const side = Math.round(Math.sqrt(latents.length / n / 4))
+      const out = await s.decoder.run({ latent: f32(Float32Array.from(latents), [n, 4, side, side]) })
+      return Float32Array.from(out.sample!.data as Float32Array)
+    },
+    encode: s.encoder
+      ? async (pixels, n) => {
+        const side = Math.round(Math.sqrt(pixels.length / n / 3))
+        const out = await s.encoder!.run({ pixel_values: f32(Float32Array.from(pixels), [n, 3, side, side]) })
+        return Float32Array.from(out.latent!.data as Float32Array)
+      }
+      : undefined,
+  }
+}
+
+/** Repeats a conditioning (e.g. [∅, prompt]) so a batch of k latents pairs up: [∅ × k, prompt × k]. */
+export function repeatConditioning(c: Conditioning, k: number): Conditioning {
+  if (c.batch !== 2)
+    throw new Error('repeatConditioning expects [unconditional, prompt]')
+  const rows = (data: Float32Array, per: number) => {
+    const out = new Float32Array(2 * k * per)
+    for (let i = 0; i < k; i++) {
+      out.set(data.subarray(0, per), i * per)
+      out.set(data.subarray(per, 2 * per), (k + i) * per)
+    }
+    return out
+  }
+  return {
+    ...c,
+    batch: 2 * k,
+    states: rows(c.states, c.length * c.width),
+    mask: rows(c.mask, c.length),
+    pooled: rows(c.pooled, c.pooledWidth),
+    tokens: [...Array(k).fill(c.tokens[0]), ...Array(k).fill(c.tokens[1])],
+    truncated: [...Array(k).fill(c.truncated[0]), ...Array(k).fill(c.truncated[1])],
+  }
+}

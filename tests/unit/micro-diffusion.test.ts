@@ -1,0 +1,212 @@
+/**
+ * micro latent diffusion: the sampler maths against values computed independently (numpy), the ONNX
+ * files against torch (parity.json), the whole TypeScript DDIM loop against torch's sampler, the input
+ * checks, and the CLI. Runs on the shipped model and on the smoke run's fresh export when there is one.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadDiffusionNode } from '../../demos/diffusion/node'
+import { fitIds, repeatConditioning } from '../../demos/diffusion/nets'
+import {
+  checkParams, ddimStep, DiffusionInputError, generate, generateImage, guide, initialLatent, planarToRgba,
+  rgbaToPlanar, slerp, stepSeed, timesteps,
+} from '../../demos/diffusion/sampler'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const folders: [string, string, boolean][] = []
+if (existsSync(join(ROOT, 'public', 'models', 'micro-diffusion', 'parity.json')))
+  folders.push(['shipped', join(ROOT, 'public', 'models'), true])
+const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
+if (existsSync(join(smoke, 'micro-diffusion', 'parity.json')))
+  folders.push(['smoke export', smoke, false])
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  expect(a.length).toBe(b.length)
+  let d = 0
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!))
+  return d
+}
+
+describe('sampler maths', () => {
+  it('visits T … 1 in even strides (half up), then the clean image', () => {
+    expect(timesteps(1000, 10)).toEqual([1000, 900, 800, 700, 600, 500, 400, 300, 200, 100])
+    expect(timesteps(1000, 16).slice(0, 4)).toEqual([1000, 938, 875, 813])
+    expect(timesteps(1000, 30)[29]).toBe(33)
+    expect(timesteps(1000, 0)).toEqual([1000])
+    expect(timesteps(1000, 5000)).toHaveLength(1000)
+  })
+
+  // Reference values from numpy (float64) with the formulas of Song et al. 2021, eq. 12.
+  it('takes DDIM (η = 0) and DDPM (η = 1) steps as numpy does, clipping x̂₀', () => {
+    const xt = [1.0, -0.5, 3.0]
+    const eps = [0.2, 0.3, -2.0]
+    const d = ddimStep(xt, eps, 0.3, 0.6, 0, 4)
+    expect(maxDiff(d.x0, [1.5202368120201644, -1.371128498670861, 4.0])).toBeLessThan(1e-6)
+    expect(maxDiff(d.eps, [0.2, 0.3, 0.9670711451712725])).toBeLessThan(1e-6)
+    expect(maxDiff(d.next, [1.3040614774558454, -0.8723349085624218, 3.710016172599647])).toBeLessThan(1e-6)
+    const p = ddimStep(xt, eps, 0.3, 0.6, 1, 4, [0.5, -1, 0.25])
+    expect(maxDiff(p.next, [1.5124439533398162, -1.4951755414299512, 3.558947015108818])).toBeLessThan(1e-6)
+    // the last step goes to ᾱ = 1: the result is x̂₀ itself
+    expect(maxDiff(ddimStep(xt, eps, 0.3, 1, 0, 4).next, d.x0)).toBeLessThan(1e-7)
+  })
+
+  it('guides: w = 0 is unconditional, w = 1 conditional, per-latent weights', () => {
+    const both = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) // ∅ = [1 2 3 4], c = [5 6 7 8]
+    expect([...guide(both, 0)]).toEqual([1, 2, 3, 4])
+    expect([...guide(both, 1)]).toEqual([5, 6, 7, 8])
+    expect([...guide(both, 2)]).toEqual([9, 10, 11, 12])
+    expect([...guide(both, [0, 1])]).toEqual([1, 2, 7, 8])
+  })
+
+  it('keeps seeds reproducible and distinct', () => {
+    const cfg = { latent: { channels: 4, size: 8 } } as Parameters<typeof initialLatent>[0]
+    expect(initialLatent(cfg, 7)).toEqual(initialLatent(cfg, 7))
+    expect(maxDiff(initialLatent(cfg, 7), initialLatent(cfg, 8))).toBeGreaterThan(0.5)
+    expect(stepSeed(7, 0)).not.toBe(stepSeed(7, 1))
+    expect(stepSeed(7, 0)).not.toBe(stepSeed(8, 0))
+  })
+
+  it('interpolates noise on the sphere (norm kept, ends exact)', () => {
+    const cfg = { latent: { channels: 4, size: 8 } } as Parameters<typeof initialLatent>[0]
+    const a = initialLatent(cfg, 1)
+    const b = initialLatent(cfg, 2)
+    const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0))
+    expect(maxDiff(slerp(a, b, 0), a)).toBeLessThan(1e-5)
+    expect(maxDiff(slerp(a, b, 1), b)).toBeLessThan(1e-5)
+    const mid = slerp(a, b, 0.5)
+    expect(norm(mid) / ((norm(a) + norm(b)) / 2)).toBeCloseTo(1, 1)
+  })
+
+  it('converts between planar images and RGBA', () => {
+    const rgba = new Uint8ClampedArray(2 * 2 * 4).fill(255)
+    rgba[3] = 0 // one transparent pixel → the background
+    const planar = rgbaToPlanar(rgba, 2)
+    expect(planar[0]).toBeCloseTo((230 / 255) * 2 - 1, 6)
+    expect(planar[1]).toBe(1)
+    const back = planarToRgba(planar, 1, 2)[0]!
+    expect(back[0]).toBe(230)
+    expect(back[4]).toBe(255)
+    expect(back[3]).toBe(255)
+  })
+})
+
+describe('input checks', () => {
+  it('clamps steps, guidance and seeds with a note', () => {
+    const a = checkParams({ prompt: 'red apple', steps: 10_000, guidance: -3, seed: -2.5 })
+    expect(a.params).toEqual({ prompt: 'red apple', steps: 250, guidance: 0, seed: 3, sampler: 'ddim' })
+    expect(a.notes.join(' ')).toMatch(/Steps 10000 .* using 250.*Guidance -3 .* using 0.*Seeds/)
+    expect(checkParams({ prompt: 'x', steps: 0 }).params.steps).toBe(1)
+    expect(checkParams({ prompt: 'x', sampler: 'ddpm' }).params.sampler).toBe('ddpm')
+    expect(checkParams({ prompt: 'x', sampler: 'euler' }).notes[0]).toMatch(/Unknown sampler/)
+  })
+
+  it('refuses NaN, explains empty and cuts huge prompts', () => {
+    expect(() => checkParams({ prompt: 'x', guidance: Number.NaN })).toThrow(DiffusionInputError)
+    expect(() => checkParams({ prompt: 'x', steps: 'many' })).toThrow(/Steps must be a number/)
+    expect(checkParams({ prompt: '   ' }).notes[0]).toMatch(/Empty prompt/)
+    const huge = checkParams({ prompt: 'apple '.repeat(2000) })
+    expect(huge.params.prompt.length).toBe(1000)
+    expect(huge.notes[0]).toMatch(/12,000 characters/)
+  })
+
+  it('fits token ids to the encoder, keeping the closing token', () => {
+    expect(fitIds([2, 5, 6, 3], 32)).toEqual({ ids: [2, 5, 6, 3], truncated: false })
+    const long = [2, ...Array.from({ length: 50 }, (_, i) => 10 + i), 3]
+    const f = fitIds(long, 32)
+    expect(f.ids).toHaveLength(32)
+    expect(f.ids[0]).toBe(2)
+    expect(f.ids[31]).toBe(3)
+    expect(f.truncated).toBe(true)
+  })
+})
+
+interface Parity {
+  unet: { sample: number[], timestep: number[], prompts: string[], input_ids: number[][], noise_pred: number[] }
+  vae_encoder: { pixel_values: number[], latent: number[] }
+  vae_decoder: { latent: number[], sample: number[] }
+  ddim: { prompt: string, steps: number, guidance: number, noise: number[], latent: number[] }
+}
+
+describe.each(folders)('micro-diffusion (%s)', (_label, modelsDir, shipped) => {
+  const dir = join(modelsDir, 'micro-diffusion')
+  const parity = () => JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as Parity
+
+  it('fits the size budget (all diffusion files ≤ 20 MB)', () => {
+    const onnx = readdirSync(join(dir, 'onnx')).map(f => statSync(join(dir, 'onnx', f)).size)
+    expect(onnx).toHaveLength(3)
+    expect(onnx.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(20_000_000)
+  })
+
+  it('tokenizes like training; UNet and autoencoder give torch\'s numbers (1e-4)', async () => {
+    const p = parity()
+    const { nets, encodeIds } = await loadDiffusionNode(modelsDir, 'micro-diffusion', { encoder: true })
+    expect(p.unet.prompts.map(encodeIds)).toEqual(p.unet.input_ids)
+    const cond = await nets.encodeText(p.unet.prompts)
+    // Both rows share one t here; the export takes one t per row.
+    const eps = await nets.denoise(Float32Array.from(p.unet.sample), p.unet.timestep[0]!, cond)
+    expect(maxDiff(eps, p.unet.noise_pred)).toBeLessThan(1e-4)
+    expect(maxDiff(await nets.decode(Float32Array.from(p.vae_decoder.latent), 1), p.vae_decoder.sample)).toBeLessThan(1e-4)
+    expect(maxDiff(await nets.encode!(Float32Array.from(p.vae_encoder.pixel_values), 1), p.vae_encoder.latent)).toBeLessThan(1e-4)
+  })
+
+  it('runs the same DDIM loop as torch (10 steps, guidance 4)', async () => {
+    const p = parity()
+    const { nets, config } = await loadDiffusionNode(modelsDir)
+    const params = checkParams({ prompt: p.ddim.prompt, steps: p.ddim.steps, guidance: p.ddim.guidance, seed: 0 }).params
+    const steps = []
+    for await (const s of generate(nets, config, params, { start: Float32Array.from(p.ddim.noise) })) steps.push(s)
+    expect(steps.map(s => s.t)).toEqual(timesteps(1000, 10))
+    expect(maxDiff(steps.at(-1)!.next, p.ddim.latent)).toBeLessThan(2e-3)
+    // every step reports x_t, ε̂, x̂₀ and the next latent, chained
+    for (let k = 1; k < steps.length; k++) expect(steps[k]!.xt).toEqual(steps[k - 1]!.next)
+  })
+
+  it('is deterministic per seed, batches like single runs, and DDPM differs from DDIM', async () => {
+    const { nets, config } = await loadDiffusionNode(modelsDir)
+    const base = checkParams({ prompt: 'red apple', steps: 6, guidance: 3, seed: 11 }).params
+    const a = await generateImage(nets, config, base)
+    const b = await generateImage(nets, config, base)
+    expect(a.latent).toEqual(b.latent)
+    const c = await generateImage(nets, config, { ...base, seed: 12 })
+    expect(maxDiff(a.latent, c.latent)).toBeGreaterThan(1e-3)
+    const d = await generateImage(nets, config, { ...base, sampler: 'ddpm' })
+    expect(maxDiff(a.latent, d.latent)).toBeGreaterThan(1e-3)
+    // two latents in one batch (the guidance strip) = two separate runs
+    const cond = repeatConditioning(await nets.encodeText(['', 'red apple']), 2)
+    const start = new Float32Array(512)
+    start.set(initialLatent(config, 11), 0)
+    start.set(initialLatent(config, 11), 256)
+    const batched = await generateImage(nets, config, base, { cond, start, guidances: [3, 0] })
+    const w0 = await generateImage(nets, config, { ...base, guidance: 0 })
+    expect(maxDiff(batched.latent.subarray(0, 256), a.latent)).toBeLessThan(1e-4)
+    expect(maxDiff(batched.latent.subarray(256), w0.latent)).toBeLessThan(1e-4)
+    expect(batched.image).toHaveLength(2 * 3 * 32 * 32)
+  })
+
+  it('handles empty, huge and unknown-word prompts', async () => {
+    const { nets } = await loadDiffusionNode(modelsDir)
+    const cond = await nets.encodeText(['', 'zzqx blorfing ' + '🦄 '.repeat(40), 'épée ✨'])
+    expect(cond.tokens[0]).toBe(2) // [CLS] [SEP]
+    expect(cond.tokens[1]).toBe(32)
+    expect(cond.truncated).toEqual([false, true, false])
+    expect([...cond.states].every(Number.isFinite)).toBe(true)
+  })
+
+  it.runIf(shipped)('meets the quality goal: own prompt in micro-CLIP\'s top-10 for ≥ 60 % of training names', () => {
+    const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'))
+    expect(m.train_top10).toBeGreaterThanOrEqual(0.6)
+    expect(m.train_top10).toBeGreaterThan(5 * m.train_noise_top10)
+  })
+
+  it.runIf(shipped)('writes a PNG from the CLI, and refuses NaN guidance with a message', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'uth-gen-')), 'apple.png')
+    const cli = (args: string[]) => execFileSync(process.execPath, [join(ROOT, 'node_modules', 'jiti', 'lib', 'jiti-cli.mjs'), join(ROOT, 'scripts', 'generate.ts'), '--models', modelsDir, ...args], { encoding: 'utf8', stdio: 'pipe' })
+    expect(cli(['--prompt', 'red apple', '--seed', '7', '--steps', '8', '--out', out])).toMatch(/wrote .*apple\.png/)
+    const png = readFileSync(out)
+    expect(png.subarray(1, 4).toString()).toBe('PNG')
+    expect(() => cli(['--prompt', 'x', '--guidance', 'NaN', '--out', out])).toThrow(/Guidance must be a number/)
+  })
+})

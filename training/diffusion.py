@@ -1,0 +1,533 @@
+"""Training, evaluation and export of micro latent diffusion (resumable, deterministic given a seed).
+
+Two phases, each with its own checkpoint: the autoencoder (VAE), then the latent UNet on the frozen
+micro-CLIP text encoder — the one shipped in public/models/micro-clip, checked against its parity file.
+Sampling here (DDIM / DDPM as η = 1, classifier-free guidance, clipped x̂_0) is the same algorithm as
+demos/diffusion/sampler.ts; a parity file lets the tests compare the two.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import data as D
+from clip_model import ClipConfig, MicroClip
+from diffusion_model import UNet, UNetConfig, Vae, VaeConfig, cosine_alpha_bar, count_params
+from tokenizer import WordPiece
+from train_clip import ClipData, augment, build_tokenizer, embed_texts, to_pixels
+from util import StagingDir, atomic_torch_save, log, optimizer_step
+
+T = 1000
+UNCOND_DROPOUT = 0.12  # share of training captions replaced by "" (classifier-free guidance)
+SNR_GAMMA = 5.0  # min-SNR loss weighting (Hang et al. 2023)
+OPSET = 14
+EVAL_STEPS, EVAL_GUIDANCE, EVAL_SEEDS = 30, 4.0, (1, 2)
+GRID_PROMPTS = ["red apple", "grinning face", "cat face", "pizza", "sun", "rocket", "snowman", "pile of poo"]
+
+
+class PipelineError(RuntimeError):
+    """A precondition of the stage is missing; the message says what to run."""
+
+
+# ------------------------------------------------------------------------------------ conditioning
+def load_clip(run_dir: str, models_dir: str, ds: ClipData) -> tuple[MicroClip, WordPiece]:
+    """The micro-CLIP the diffusion model is conditioned on: the clip stage's checkpoint, verified to be
+    the exported model in `models_dir` (same token ids, same text embeddings within 1e-4)."""
+    ckpt = os.path.join(run_dir, "clip.ckpt")
+    if not os.path.exists(ckpt):
+        raise PipelineError(f"diffusion is conditioned on micro-CLIP, but {os.path.relpath(ckpt)} is missing: "
+                            "run `npm run train -- clip` first (or `npm run train -- all`)")
+    st = torch.load(ckpt)
+    cfg_d = dict(st["meta"]["cfg"])
+    cfg_d["channels"] = tuple(cfg_d["channels"])
+    clip = MicroClip(ClipConfig(**cfg_d))
+    clip.load_state_dict(st["model"])
+    clip.eval().requires_grad_(False)
+    tok = build_tokenizer(ds)
+    parity = os.path.join(models_dir, "micro-clip", "parity.json")
+    if not os.path.exists(parity):
+        raise PipelineError(f"{parity} is missing: export micro-CLIP first (`npm run train -- clip`)")
+    with open(parity) as f:
+        ref = json.load(f)
+    with torch.no_grad():
+        for text, r in zip(ref["texts"], ref["text"]):
+            ids = tok.encode(text)
+            emb = clip.encode_text(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))[0][0]
+            if ids != r["ids"] or (emb - torch.tensor(r["text_embeds"])).abs().max() > 1e-4:
+                raise PipelineError(f"{ckpt} is not the micro-CLIP exported in {os.path.dirname(parity)}; "
+                                    "re-run the clip stage so both agree")
+    return clip, tok
+
+
+class TextCache:
+    """Frozen text encoder outputs per caption: token states [n, 128] (n real tokens) and pooled [128]."""
+
+    def __init__(self, clip: MicroClip, tok: WordPiece):
+        self.clip, self.tok, self.cache = clip, tok, {}
+
+    @torch.no_grad()
+    def __call__(self, texts: list[str]):
+        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if todo:
+            ids, mask = self.tok.batch(todo)
+            pooled, states = self.clip.encode_text(ids, mask)
+            for k, t in enumerate(todo):
+                self.cache[t] = (states[k, : int(mask[k].sum())].clone(), pooled[k].clone())
+        n = max(self.cache[t][0].shape[0] for t in texts)
+        ctx = torch.zeros(len(texts), n, self.clip.cfg.text_width)
+        mask = torch.zeros(len(texts), n)
+        pooled = torch.stack([self.cache[t][1] for t in texts])
+        for i, t in enumerate(texts):
+            s = self.cache[t][0]
+            ctx[i, : len(s)], mask[i, : len(s)] = s, 1
+        return ctx, mask, pooled
+
+
+# ------------------------------------------------------------------------------------ checkpoints
+def _resume(path: str, meta: dict, name: str) -> dict | None:
+    if not os.path.exists(path):
+        return None
+    try:
+        st = torch.load(path)
+    except Exception as exc:
+        raise PipelineError(f"checkpoint {path} is unreadable ({exc}); delete it to start this phase afresh") from exc
+    if st.get("meta") != meta:
+        log(f"{name}: checkpoint is from different settings; starting afresh")
+        return None
+    if not st.get("done"):
+        log(f"{name}: resuming from step {st['step']}")
+    return st
+
+
+def _cosine_lr(step: int, steps: int, warm: int) -> float:
+    return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / steps)))
+
+
+# --------------------------------------------------------------------------------------------- VAE
+def train_vae(run_dir: str, ds: ClipData, steps: int, batch: int, seed: int, lr: float = 1e-3,
+              log_every: int = 100, ckpt_every: int = 250, on_step=None) -> tuple[Vae, dict]:
+    torch.manual_seed(seed)
+    cfg = VaeConfig()
+    vae = Vae(cfg)
+    opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
+    g = torch.Generator().manual_seed(seed + 1)
+    meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "cfg": cfg.to_dict()}
+    path = os.path.join(run_dir, "vae.ckpt")
+    start, hist, elapsed0 = 0, [], 0.0
+    st = _resume(path, meta, "vae")
+    if st:
+        vae.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        g.set_state(st["gen"])
+        start, hist, elapsed0 = st["step"], st["hist"], st["elapsed"]
+    log(f"vae: {count_params(vae):,} parameters, {len(ds.train)} training emoji")
+    warm = max(1, min(100, steps // 10))
+    t0 = time.time()
+    vae.train()
+    for step in range(start, steps):
+        rng = random.Random(seed * 7_000_003 + step)
+        idx = [rng.choice(ds.by_emoji[rng.choice(ds.train)]) for _ in range(batch)]
+        x = augment(ds.images(idx), g)
+        hist.append(optimizer_step(opt, vae, vae.loss(x, g), lr * _cosine_lr(step, steps, warm)))
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            log(f"vae: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.4f} ({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
+        if (step + 1) % ckpt_every == 0 and step + 1 < steps:
+            atomic_torch_save({"meta": meta, "model": vae.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
+                               "step": step + 1, "hist": hist, "elapsed": elapsed0 + time.time() - t0}, path)
+        if on_step is not None:
+            on_step(step + 1)
+    elapsed = elapsed0 + time.time() - t0
+    if start < steps or not st or not st.get("done"):
+        atomic_torch_save({"meta": meta, "model": vae.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
+                           "step": steps, "hist": hist, "elapsed": elapsed, "done": True}, path)
+    vae.eval()
+    return vae, {"vae_train_seconds": round(elapsed, 1), "vae_steps": steps, "vae_batch": batch,
+                 "vae_params": count_params(vae), "vae_final_loss": float(np.mean(hist[-50:])) if hist else None}
+
+
+@torch.no_grad()
+def encode_latents(vae: Vae, pix: torch.Tensor) -> torch.Tensor:
+    return torch.cat([vae.encoder(pix[i : i + 256])[0] for i in range(0, len(pix), 256)])
+
+
+@torch.no_grad()
+def vae_metrics(vae: Vae, ds: ClipData) -> dict:
+    """Held-out reconstruction PSNR (base images, both styles) and the latent scale factor (1 / std of
+    the training latents, as SD's 0.18215)."""
+    held = [ds.base_image(e, s) for e in ds.held for s in (0, 1)]
+    pix = to_pixels(ds.images([i for i in held if i is not None]))
+    rec = vae.decoder(encode_latents(vae, pix)).clamp(-1, 1)
+    mse = ((rec - pix) / 2).pow(2).mean(dim=(1, 2, 3))
+    psnr = float((10 * torch.log10(1 / mse)).mean())
+    train_imgs = [i for e in ds.train for i in ds.by_emoji[e]]
+    lat = encode_latents(vae, to_pixels(ds.images(train_imgs)))
+    scale = round(1.0 / float(lat.std()), 5)
+    # x̂_0 is clipped while sampling to the range the training latents span (scaled), rounded up
+    return {"vae_heldout_psnr_db": round(psnr, 2), "latent_std": float(lat.std()), "scaling_factor": scale,
+            "x0_clip": math.ceil(float((lat * scale).abs().max()) * 2) / 2}
+
+
+# -------------------------------------------------------------------------------------------- UNet
+def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCache, steps: int, batch: int,
+               seed: int, lr: float = 8e-4, ema_decay: float = 0.999, log_every: int = 100, ckpt_every: int = 250,
+               on_step=None) -> tuple[UNet, dict]:
+    torch.manual_seed(seed)
+    cfg = UNetConfig()
+    unet = UNet(cfg)
+    ema = copy.deepcopy(unet).requires_grad_(False)
+    opt = torch.optim.AdamW(unet.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
+    g = torch.Generator().manual_seed(seed + 2)
+    meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "ema": ema_decay, "cfg": cfg.to_dict(),
+            "scale": round(scale, 5), "uncond": UNCOND_DROPOUT, "gamma": SNR_GAMMA}
+    path = os.path.join(run_dir, "unet.ckpt")
+    start, hist, elapsed0 = 0, [], 0.0
+    st = _resume(path, meta, "unet")
+    if st:
+        unet.load_state_dict(st["model"])
+        ema.load_state_dict(st["ema"])
+        opt.load_state_dict(st["opt"])
+        g.set_state(st["gen"])
+        start, hist, elapsed0 = st["step"], st["hist"], st["elapsed"]
+    images = [i for e in ds.train for i in ds.by_emoji[e]]
+    row = {i: k for k, i in enumerate(images)}
+    latents = encode_latents(vae, to_pixels(ds.images(images))) * scale
+    ab = cosine_alpha_bar(T).float()
+    log(f"unet: {count_params(unet):,} parameters, {len(images)} training latents {tuple(latents.shape[1:])}")
+    warm = max(1, min(300, steps // 10))
+    t0 = time.time()
+    unet.train()
+    for step in range(start, steps):
+        rng = random.Random(seed * 9_000_011 + step)
+        # uniform over emoji, then one of its images (skin tones would otherwise crowd out the rest)
+        chosen = [rng.choice(ds.by_emoji[rng.choice(ds.train)]) for _ in range(batch)]
+        pick = [row[i] for i in chosen]
+        caps = []
+        for i in chosen:
+            cap = D.caption(ds.emoji[int(ds.eidx[i])], int(ds.tone[i]), rng)
+            caps.append("" if rng.random() < UNCOND_DROPOUT else cap)
+        ctx, mask, pooled = text(caps)
+        x0 = latents[pick]
+        t = torch.randint(1, T + 1, (batch,), generator=g)
+        eps = torch.randn(x0.shape, generator=g)
+        a = ab[t][:, None, None, None]
+        xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
+        snr = ab[t] / (1 - ab[t])
+        w = snr.clamp(max=SNR_GAMMA) / snr
+        pred = unet(xt, t.float(), ctx, mask, pooled)
+        loss = (w * (pred - eps).pow(2).mean(dim=(1, 2, 3))).mean()
+        hist.append(optimizer_step(opt, unet, loss, lr * _cosine_lr(step, steps, warm)))
+        d = min(ema_decay, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), unet.parameters()):
+                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            log(f"unet: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.4f} ({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
+        if (step + 1) % ckpt_every == 0 and step + 1 < steps:
+            atomic_torch_save({"meta": meta, "model": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                               "gen": g.get_state(), "step": step + 1, "hist": hist, "elapsed": elapsed0 + time.time() - t0}, path)
+        if on_step is not None:
+            on_step(step + 1)
+    elapsed = elapsed0 + time.time() - t0
+    if start < steps or not st or not st.get("done"):
+        atomic_torch_save({"meta": meta, "model": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                           "gen": g.get_state(), "step": steps, "hist": hist, "elapsed": elapsed, "done": True}, path)
+    ema.eval()
+    return ema, {"unet_train_seconds": round(elapsed, 1), "unet_steps": steps, "unet_batch": batch,
+                 "unet_params": count_params(ema), "unet_final_loss": float(np.mean(hist[-100:])) if hist else None}
+
+
+# ---------------------------------------------------------------------------------------- sampling
+def timesteps(steps: int) -> list[int]:
+    """The steps visited, from T down: t_i = round(T − i·T/steps), i = 0 … steps−1 (then 0, the clean image)."""
+    return [math.floor(T - i * T / steps + 0.5) for i in range(steps)]  # half up, as JavaScript's Math.round
+
+
+@torch.no_grad()
+def sample(unet: UNet, text: TextCache, prompts: list[str], noise: torch.Tensor, steps: int = EVAL_STEPS,
+           guidance: float = EVAL_GUIDANCE, eta: float = 0.0, x0_clip: float = 4.0,
+           g: torch.Generator | None = None) -> torch.Tensor:
+    """Generalised DDIM (Song et al. 2021): η = 0 deterministic DDIM, η = 1 DDPM's ancestral sampler.
+    Classifier-free guidance: ε = ε(∅) + w·(ε(prompt) − ε(∅)). x̂_0 is clipped to ±x0_clip and ε recomputed
+    from it. Returns the final scaled latents."""
+    ab = cosine_alpha_bar(T)
+    b = len(prompts)
+    ctx, mask, pooled = text([""] * b + prompts)
+    x = noise.double()
+    ts = timesteps(steps)
+    for k, t in enumerate(ts):
+        s = ts[k + 1] if k + 1 < len(ts) else 0
+        inp = torch.cat([x, x]).float()
+        e_u, e_c = unet(inp, torch.full((2 * b,), float(t)), ctx, mask, pooled).double().chunk(2)
+        eps = e_u + guidance * (e_c - e_u)
+        a_t, a_s = ab[t], ab[s]
+        x0 = ((x - (1 - a_t).sqrt() * eps) / a_t.sqrt()).clamp(-x0_clip, x0_clip)
+        eps = (x - a_t.sqrt() * x0) / (1 - a_t).sqrt()
+        sigma = eta * ((1 - a_s) / (1 - a_t) * (1 - a_t / a_s)).sqrt() if s > 0 else torch.tensor(0.0, dtype=torch.float64)
+        x = a_s.sqrt() * x0 + (1 - a_s - sigma ** 2).clamp(min=0).sqrt() * eps
+        if sigma > 0:
+            x = x + sigma * torch.randn(x.shape, generator=g).double()
+    return x.float()
+
+
+def seeded_noise(seed: int, n: int = 1) -> torch.Tensor:
+    return torch.randn((n, 4, 8, 8), generator=torch.Generator().manual_seed(seed))
+
+
+# --------------------------------------------------------------------------------------- evaluation
+def eval_prompts(ds: ClipData) -> tuple[list[int], list[int]]:
+    """40 training emoji and 10 held-out emoji, evenly spread over the emoji order (so over every
+    category, flags included): a fixed list, not hand-picked."""
+    tr = ds.train[:: max(1, len(ds.train) // 40)][:40]
+    ho = ds.held[:: max(1, len(ds.held) // 10)][:10]
+    return tr, ho
+
+
+@torch.no_grad()
+def rank_of_own_name(clip: MicroClip, name_emb: torch.Tensor, pix: torch.Tensor, target: list[int]) -> torch.Tensor:
+    img = F.normalize(clip.encode_image(pix), dim=-1)
+    sims = img @ name_emb.t()
+    own = sims[torch.arange(len(target)), torch.tensor(target)]
+    return (sims > own[:, None]).sum(1)
+
+
+@torch.no_grad()
+def evaluate(unet: UNet, vae: Vae, scale: float, text: TextCache, clip: MicroClip, tok: WordPiece, ds: ClipData,
+             x0_clip: float, steps: int = EVAL_STEPS) -> dict:
+    names = embed_texts(clip, tok, ds.names)
+    tr, ho = eval_prompts(ds)
+    res: dict = {"eval_steps": steps, "eval_guidance": EVAL_GUIDANCE, "eval_seeds": list(EVAL_SEEDS),
+                 "n_names": len(ds.names), "chance_top10": 10 / len(ds.names)}
+    for split, members in (("train", tr), ("held_out", ho)):
+        hits, n = 0, 0
+        for seed in EVAL_SEEDS:
+            noise = seeded_noise(seed * 1000, len(members))
+            lat = sample(unet, text, [ds.names[e] for e in members], noise, steps, EVAL_GUIDANCE, x0_clip=x0_clip)
+            pix = vae.decoder(lat / scale).clamp(-1, 1)
+            rank = rank_of_own_name(clip, names, pix, members)
+            hits, n = hits + int((rank < 10).sum()), n + len(members)
+        res[f"{split}_top10"] = hits / n
+        res[f"{split}_prompts"] = [ds.names[e] for e in members]
+        # baselines: uniform noise images (floor) and the real emoji art through the autoencoder (ceiling)
+        g = torch.Generator().manual_seed(5)
+        noise_pix = torch.rand((len(members) * 4, 3, 32, 32), generator=g) * 2 - 1
+        res[f"{split}_noise_top10"] = float((rank_of_own_name(clip, names, noise_pix, members * 4) < 10).float().mean())
+        real = [ds.base_image(e, s) for e in members for s in (0, 1)]
+        keep = [(e, i) for e, i in zip([e for e in members for _ in (0, 1)], real) if i is not None]
+        rec = vae.decoder(encode_latents(vae, to_pixels(ds.images([i for _, i in keep])))).clamp(-1, 1)
+        res[f"{split}_real_top10"] = float((rank_of_own_name(clip, names, rec, [e for e, _ in keep]) < 10).float().mean())
+    return res
+
+
+# --------------------------------------------------------------------------------------------- export
+class UNetWrap(torch.nn.Module):
+    def __init__(self, unet: UNet):
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds):
+        return self.unet(sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds)
+
+
+class EncWrap(torch.nn.Module):
+    def __init__(self, vae: Vae):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, pixel_values):
+        return self.vae.encoder(pixel_values)[0]
+
+
+class DecWrap(torch.nn.Module):
+    def __init__(self, vae: Vae):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, latent):
+        return self.vae.decoder(latent)
+
+
+def _export(model: torch.nn.Module, args: tuple, path: str, inputs: list[str], outputs: list[str], dyn: dict) -> None:
+    torch.onnx.export(model.eval(), args, path, input_names=inputs, output_names=outputs, dynamic_axes=dyn,
+                      opset_version=OPSET, do_constant_folding=True)
+    import onnx
+
+    onnx.checker.check_model(onnx.load(path))
+
+
+def _img(x: torch.Tensor) -> np.ndarray:
+    return ((x.clamp(-1, 1).permute(1, 2, 0) + 1) * 127.5).round().byte().numpy()
+
+
+@torch.no_grad()
+def write_grid(unet: UNet, vae: Vae, scale: float, text: TextCache, folder: str, x0_clip: float) -> None:
+    """sample_grid.png: prompts × 4 seeds (DDIM 30 steps, guidance 4), then a guidance strip."""
+    from PIL import Image, ImageDraw
+
+    cell, label_w, seeds = 72, 130, (1, 2, 3, 4)
+    guid = [0.0, 1.0, 2.0, 4.0, 6.0, 9.0]
+    rows = len(GRID_PROMPTS) + 1
+    im = Image.new("RGB", (label_w + cell * max(len(seeds), len(guid)), 26 + cell * rows + 18), "white")
+    dr = ImageDraw.Draw(im)
+    dr.text((6, 6), "micro latent diffusion: DDIM 30 steps, guidance 4, seeds 1-4 (each 32x32, shown 2x)", fill="black")
+    for r, p in enumerate(GRID_PROMPTS):
+        noise = torch.cat([seeded_noise(s) for s in seeds])
+        pix = vae.decoder(sample(unet, text, [p] * len(seeds), noise, x0_clip=x0_clip) / scale)
+        dr.text((6, 26 + r * cell + 28), p, fill="black")
+        for c in range(len(seeds)):
+            im.paste(Image.fromarray(_img(pix[c])).resize((64, 64), Image.NEAREST), (label_w + c * cell, 26 + r * cell + 4))
+    r = len(GRID_PROMPTS)
+    dr.text((6, 26 + r * cell + 20), "red apple, seed 1,\nguidance 0 1 2 4 6 9", fill="black")
+    for c, w in enumerate(guid):
+        pix = vae.decoder(sample(unet, text, ["red apple"], seeded_noise(1), guidance=w, x0_clip=x0_clip) / scale)
+        im.paste(Image.fromarray(_img(pix[0])).resize((64, 64), Image.NEAREST), (label_w + c * cell, 26 + r * cell + 4))
+    im.save(os.path.join(folder, "sample_grid.png"))
+
+
+@torch.no_grad()
+def write_parity(unet: UNet, vae: Vae, scale: float, text: TextCache, tok: WordPiece, folder: str, x0_clip: float) -> None:
+    g = torch.Generator().manual_seed(99)
+    z = torch.randn((2, 4, 8, 8), generator=g)
+    prompts = ["", "red apple"]
+    ctx, mask, pooled = text(prompts)
+    t = torch.tensor([500.0, 500.0])
+    eps = unet(z, t, ctx, mask, pooled)
+    pix = torch.rand((1, 3, 32, 32), generator=g) * 2 - 1
+    enc = vae.encoder(pix)[0]
+    dec = vae.decoder(z[:1])
+    noise = seeded_noise(7)
+    lat = sample(unet, text, ["red apple"], noise, steps=10, guidance=4.0, x0_clip=x0_clip)
+    out = {"about": "Fixed inputs and what torch computed from them; tests check the ONNX files and the TypeScript sampler.",
+           "unet": {"sample": z.flatten().tolist(), "timestep": t.tolist(), "prompts": prompts,
+                    "input_ids": [tok.encode(p) for p in prompts], "noise_pred": eps.flatten().tolist()},
+           "vae_encoder": {"pixel_values": pix.flatten().tolist(), "latent": enc.flatten().tolist()},
+           "vae_decoder": {"latent": z[:1].flatten().tolist(), "sample": dec.flatten().tolist()},
+           "ddim": {"prompt": "red apple", "steps": 10, "guidance": 4.0, "noise": noise.flatten().tolist(),
+                    "latent": lat.flatten().tolist()}}
+    with open(os.path.join(folder, "parity.json"), "w") as f:
+        json.dump(out, f)
+
+
+def export(unet: UNet, vae: Vae, scale: float, x0_clip: float, text: TextCache, tok: WordPiece, metrics: dict,
+           out_dir: str, train_cmd: str) -> None:
+    z = torch.randn(2, 4, 8, 8)
+    ctx, mask, pooled = text(["", "red apple"])
+    with StagingDir(out_dir) as tmp, torch.no_grad():
+        os.makedirs(os.path.join(tmp, "onnx"))
+        _export(UNetWrap(unet), (z, torch.tensor([500.0, 500.0]), ctx, mask, pooled), os.path.join(tmp, "onnx", "unet.onnx"),
+                ["sample", "timestep", "encoder_hidden_states", "encoder_attention_mask", "text_embeds"], ["noise_pred"],
+                {"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch", 1: "sequence"},
+                 "encoder_attention_mask": {0: "batch", 1: "sequence"}, "text_embeds": {0: "batch"}, "noise_pred": {0: "batch"}})
+        _export(EncWrap(vae), (torch.zeros(1, 3, 32, 32),), os.path.join(tmp, "onnx", "vae_encoder.onnx"),
+                ["pixel_values"], ["latent"], {"pixel_values": {0: "batch"}, "latent": {0: "batch"}})
+        _export(DecWrap(vae), (z[:1],), os.path.join(tmp, "onnx", "vae_decoder.onnx"),
+                ["latent"], ["sample"], {"latent": {0: "batch"}, "sample": {0: "batch"}})
+        config = {
+            "model_type": "micro-latent-diffusion",
+            "text_encoder": {"model": "micro-clip", "inputs": "micro-clip/onnx/text_model.onnx → last_hidden_state (cross-attention) and text_embeds (pooled)",
+                             "unconditional_prompt": ""},
+            "schedule": {"kind": "cosine", "T": T, "s": 0.008, "max_beta": 0.999,
+                         "why": "the cosine schedule keeps information longer in the first steps; a linear schedule destroys a tiny 8×8 latent too early (Nichol & Dhariwal 2021)"},
+            "prediction_type": "epsilon",
+            "timestep_input": "float t in 1 … T (0 = clean image)",
+            "image": {"size": 32, "channels": 3, "range": [-1, 1], "background_rgb": [D.BACKGROUND] * 3},
+            "latent": {"channels": 4, "size": 8, "scaling_factor": scale,
+                       "note": "vae_encoder gives the unscaled latent mean; multiply by scaling_factor before diffusion, divide before vae_decoder (as SD's 0.18215)"},
+            "sampling": {"default_steps": EVAL_STEPS, "default_guidance": EVAL_GUIDANCE, "default_sampler": "ddim",
+                         "x0_clip": x0_clip, "timesteps": "t_i = round(T − i·T/steps), i = 0 … steps−1"},
+            "unet": unet.cfg.to_dict(), "vae": vae.cfg.to_dict(),
+        }
+        with open(os.path.join(tmp, "config.json"), "w") as f:
+            json.dump(config, f, indent=2)
+        metrics["onnx_bytes"] = {n: os.path.getsize(os.path.join(tmp, "onnx", n)) for n in sorted(os.listdir(os.path.join(tmp, "onnx")))}
+        with open(os.path.join(tmp, "metrics.json"), "w") as f:
+            json.dump(metrics, f, indent=2)
+        write_parity(unet, vae, scale, text, tok, tmp, x0_clip)
+        write_grid(unet, vae, scale, text, tmp, x0_clip)
+        write_card(metrics, tmp, train_cmd, scale)
+        log("diffusion: exported " + ", ".join(f"{n} {b / 1e6:.1f} MB" for n, b in metrics["onnx_bytes"].items()))
+
+
+def pct(x) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f} %"
+
+
+def write_card(m: dict, folder: str, train_cmd: str, scale: float) -> None:
+    minutes = (m.get("vae_train_seconds", 0) + m.get("unet_train_seconds", 0)) / 60
+    size = sum(os.path.getsize(os.path.join(folder, "onnx", n)) for n in os.listdir(os.path.join(folder, "onnx")))
+    text = f"""# micro latent diffusion
+
+A text-to-image model built the way Stable Diffusion is built — an autoencoder, a denoising UNet that works in
+the autoencoder's latent space, a CLIP text encoder steering it through cross-attention, and classifier-free
+guidance — only small enough to train on a laptop CPU and run live in the browser.
+Made by this project's pipeline (`training/`); the deck runs it with onnxruntime-web (WebGPU or WASM).
+
+| | |
+|---|---|
+| Autoencoder | VAE, 32×32×3 ↔ 8×8×4 (12× fewer numbers), {m.get('vae_params', 0):,} parameters, KL weight 1e-6 |
+| Latent scale factor | {scale:.4f} (1 / std of the training latents) |
+| Denoiser | UNet, 8×8 and 4×4, self- and cross-attention at both, {m.get('unet_params', 0):,} parameters |
+| Prediction | ε (the noise), min-SNR-5 loss weighting |
+| Schedule | cosine (s = 0.008), T = 1000 — a linear schedule would wipe an 8×8 latent out too early |
+| Text conditioning | frozen `micro-clip` text encoder: token states (cross-attention) + pooled embedding (added to the time embedding) |
+| Guidance | classifier-free: {int(UNCOND_DROPOUT * 100)} % of training captions replaced by the empty prompt |
+| Sampler | DDIM (η = 0) or DDPM (η = 1), x̂₀ clipped to ±{m.get('x0_clip', 4.0):g} |
+| Files | `onnx/unet.onnx`, `onnx/vae_encoder.onnx`, `onnx/vae_decoder.onnx`: {size / 1e6:.1f} MB together, fp32 |
+| Training | {m.get('vae_steps')} autoencoder steps (batch {m.get('vae_batch')}) + {m.get('unet_steps')} UNet steps (batch {m.get('unet_batch')}), {minutes:.0f} min on a 2-core CPU |
+
+Command: `{train_cmd}` (resumable; deterministic given `--seed`).
+
+## Data
+The emoji art of `emoji-datasource-google` (Noto Emoji, Apache-2.0, © Google) and `emoji-datasource-twitter`
+(Twemoji, CC-BY 4.0, © Twitter/X and contributors), with names and `emojilib` keywords (MIT) as captions —
+the same training split as micro-CLIP (see `training/DATA.md`). Held-out emoji were never seen.
+
+## Metrics
+For 40 training emoji names and 10 held-out names (evenly spread over the emoji list, flags included), two
+seeds each, DDIM {m.get('eval_steps')} steps, guidance {m.get('eval_guidance')}: how often micro-CLIP ranks
+the prompt among its top 10 of all {m.get('n_names')} emoji names for the generated image.
+
+| prompts | generated | uniform noise images | real art through the autoencoder | chance |
+|---|---|---|---|---|
+| training names (goal ≥ 60 %) | **{pct(m.get('train_top10'))}** | {pct(m.get('train_noise_top10'))} | {pct(m.get('train_real_top10'))} | {pct(m.get('chance_top10'))} |
+| held-out names | **{pct(m.get('held_out_top10'))}** | {pct(m.get('held_out_noise_top10'))} | {pct(m.get('held_out_real_top10'))} | {pct(m.get('chance_top10'))} |
+
+Autoencoder reconstruction of held-out emoji: {m.get('vae_heldout_psnr_db')} dB PSNR.
+
+![sample grid](sample_grid.png)
+
+## Limits
+32×32 pixels, emoji only: it draws emoji it has seen; for new words it draws the nearest emoji it knows, or a
+blend. Anything it makes carries the biases of two emoji sets (see the data card).
+"""
+    with open(os.path.join(folder, "README.md"), "w") as f:
+        f.write(text)
+
+
+# ------------------------------------------------------------------------------------------- stage
+def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, train_cmd: str) -> dict:
+    ds = ClipData(cache_dir, seed)
+    clip, tok = load_clip(run_dir, models_dir, ds)
+    text = TextCache(clip, tok)
+    vae, m = train_vae(run_dir, ds, recipe["vae"]["steps"], recipe["vae"]["batch"], seed)
+    m.update(vae_metrics(vae, ds))
+    scale = m["scaling_factor"]
+    log(f"vae: held-out PSNR {m['vae_heldout_psnr_db']} dB, latent std {m['latent_std']:.3f} → scale {scale}, x̂0 clip ±{m['x0_clip']}")
+    unet, mu = train_unet(run_dir, ds, vae, scale, text, recipe["unet"]["steps"], recipe["unet"]["batch"], seed)
+    m.update(mu)
+    m.update(evaluate(unet, vae, scale, text, clip, tok, ds, m["x0_clip"], steps=recipe.get("eval_steps", EVAL_STEPS)))
+    m["seed"] = seed
+    log(f"diffusion: own prompt in micro-CLIP's top-10 — training names {m['train_top10']:.1%} "
+        f"(noise {m['train_noise_top10']:.1%}, real {m['train_real_top10']:.1%}), held-out {m['held_out_top10']:.1%} "
+        f"(chance {m['chance_top10']:.2%})")
+    with open(os.path.join(run_dir, "diffusion_metrics.json"), "w") as f:
+        json.dump(m, f, indent=2)
+    export(unet, vae, scale, m["x0_clip"], text, tok, m, os.path.join(models_dir, "micro-diffusion"), train_cmd)
+    return m
