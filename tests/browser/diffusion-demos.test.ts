@@ -1,8 +1,10 @@
 /** Diffusion demos in the built deck, offline. */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cosineSchedule, linearSchedule } from '../../demos/diffusion/schedule'
 import type { Deck } from '../lib/deck'
-import { nav, openDeck, watchedPage } from '../lib/deck'
+import { nav, openDeck, ROOT, watchedPage } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
@@ -51,4 +53,138 @@ describe('forward diffusion demo', () => {
     expect(w.consoleErrors).toEqual([])
     await w.context.close()
   })
+})
+
+const reverseNo = slides.find(s => s.content.includes('<ReverseDiffusion'))!.no
+const guidanceNo = slides.find(s => s.content.includes('<GuidanceSeeds'))!.no
+const latentNo = slides.find(s => s.content.includes('<LatentSpace'))!.no
+
+/** Runs a generation in the reverse-diffusion demo and returns its final latent. */
+async function generateIn(frame: import('playwright-core').Locator, prompt: string, seed: number, steps: number, timeout = 60_000): Promise<number[]> {
+  await frame.getByTestId('reverse-prompt').fill(prompt)
+  await frame.getByTestId('reverse-seed').fill(String(seed))
+  await frame.getByTestId('reverse-steps').fill(String(steps))
+  await frame.getByTestId('reverse-play').click()
+  await expect.poll(() => frame.getByTestId('reverse-panels').getAttribute('data-final-latent'), { timeout }).not.toBe('')
+  return (await frame.getByTestId('reverse-panels').getAttribute('data-final-latent'))!.split(',').map(Number)
+}
+
+describe('reverse diffusion, guidance & seeds, latent space (WASM)', () => {
+  let deck: Deck
+  beforeAll(async () => {
+    deck = await openDeck()
+  })
+  afterAll(async () => {
+    await deck?.close()
+  })
+
+  it('generates to the end, replays its steps, and repeats exactly for a fixed seed', async () => {
+    const w = await watchedPage(deck)
+    await w.page.goto(`${deck.url}/${reverseNo}?backend=wasm`)
+    const frame = w.page.locator(`[data-slidev-no="${reverseNo}"] .demo-frame`)
+    await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready')
+    expect(await frame.getAttribute('data-backend')).toBe('wasm')
+    const a = await generateIn(frame, 'red apple', 5, 8)
+    expect(a).toHaveLength(256)
+    const where = frame.getByTestId('reverse-where')
+    expect(await where.getAttribute('data-index')).toBe('7')
+    expect(await where.getAttribute('data-total')).toBe('8')
+    const last = await frame.getByTestId('reverse-x0').getAttribute('src')
+    await frame.getByTestId('reverse-scrub').fill('0')
+    await expect.poll(() => where.getAttribute('data-t')).toBe('1000')
+    expect(await frame.getByTestId('reverse-x0').getAttribute('src')).not.toBe(last)
+    await frame.getByTestId('reverse-scrub').fill('7')
+    await expect.poll(() => frame.getByTestId('reverse-x0').getAttribute('src')).toBe(last)
+    // same seed again: the same image; another seed: another one
+    expect(await generateIn(frame, 'red apple', 5, 8)).toEqual(a)
+    expect(await generateIn(frame, 'red apple', 6, 8)).not.toEqual(a)
+    // bad input: clamped with a note, or refused with a message — never a hang
+    await frame.getByTestId('reverse-steps').fill('10000')
+    await frame.getByTestId('reverse-prompt').fill('')
+    await frame.getByTestId('reverse-step').click()
+    await expect.poll(() => frame.getByTestId('reverse-note').allInnerTexts()).toEqual(expect.arrayContaining([
+      expect.stringMatching(/Empty prompt/), expect.stringMatching(/Steps 10000 .* using 250/),
+    ]))
+    await frame.getByTestId('reverse-steps').fill('')
+    await frame.getByTestId('reverse-step').click()
+    await expect.poll(() => frame.getByTestId('reverse-error').innerText()).toMatch(/Steps must be a number/)
+    expect(w.external).toEqual([])
+    expect(w.pageErrors).toEqual([])
+    expect(w.consoleErrors).toEqual([])
+    await w.context.close()
+  })
+
+  it('computes a guidance strip live, and a seed grid', async () => {
+    const w = await watchedPage(deck)
+    await w.page.goto(`${deck.url}/${guidanceNo}?backend=wasm`)
+    const frame = w.page.locator(`[data-slidev-no="${guidanceNo}"] .demo-frame`)
+    await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready')
+    await frame.getByTestId('gs-run').click()
+    const srcs = () => frame.getByTestId('gs-strip').locator('img').evaluateAll(els => els.map(e => (e as HTMLImageElement).src))
+    await expect.poll(async () => (await srcs()).length, { timeout: 60_000 }).toBe(7)
+    const strip = await srcs()
+    expect(new Set(strip).size).toBeGreaterThan(1) // guidance changes the picture
+    await frame.getByTestId('gs-mode-grid').click()
+    await frame.getByTestId('gs-run').click()
+    await expect.poll(async () => frame.getByTestId('gs-grid').locator('img').count(), { timeout: 60_000 }).toBe(8)
+    expect(w.external).toEqual([])
+    expect(w.pageErrors).toEqual([])
+    expect(w.consoleErrors).toEqual([])
+    await w.context.close()
+  })
+
+  it('encodes and decodes an image; refuses a text file and a corrupt PNG with a message', async () => {
+    const w = await watchedPage(deck)
+    await w.page.goto(`${deck.url}/${latentNo}?backend=wasm`)
+    const frame = w.page.locator(`[data-slidev-no="${latentNo}"] .demo-frame`)
+    await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready')
+    await expect.poll(() => frame.getByTestId('latent-psnr').innerText(), { timeout: 30_000 }).toMatch(/dB PSNR/)
+    await frame.getByTestId('latent-preset-2').click()
+    await expect.poll(() => frame.getByText('whale').count()).toBeGreaterThan(0)
+    const file = frame.getByTestId('latent-file')
+    await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') })
+    await expect.poll(() => frame.getByTestId('latent-error').innerText()).toMatch(/not an image/)
+    await file.setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n not really') })
+    await expect.poll(() => frame.getByTestId('latent-error').innerText()).toMatch(/could not be decoded/)
+    // a transparent PNG works (composited on the background)
+    const png = readFileSync(join(ROOT, 'public', 'images', 'emoji', '1f3a5.png'))
+    await file.setInputFiles({ name: 'camera.png', mimeType: 'image/png', buffer: png })
+    await expect.poll(() => frame.getByText('camera.png').count()).toBeGreaterThan(0)
+    expect(await frame.getByTestId('latent-error').count()).toBe(0)
+    expect(w.external).toEqual([])
+    expect(w.pageErrors).toEqual([])
+    expect(w.consoleErrors).toEqual([])
+    await w.context.close()
+  })
+})
+
+describe('reverse diffusion on WebGPU (software adapter)', () => {
+  let deck: Deck
+  beforeAll(async () => {
+    deck = await openDeck({ webgpu: true })
+  })
+  afterAll(async () => {
+    await deck?.close()
+  })
+
+  it('gives the same image as WASM for the same prompt and seed, and says WebGPU ran', async () => {
+    const run = async (backend: string) => {
+      const w = await watchedPage(deck)
+      await w.page.goto(`${deck.url}/${reverseNo}?backend=${backend}`)
+      const frame = w.page.locator(`[data-slidev-no="${reverseNo}"] .demo-frame`)
+      await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 90_000 }).toBe('ready')
+      const ran = await frame.getAttribute('data-backend')
+      const latent = await generateIn(frame, 'red apple', 3, 2, 120_000)
+      expect(w.external).toEqual([])
+      expect(w.pageErrors).toEqual([])
+      await w.context.close()
+      return { ran, latent }
+    }
+    const gpu = await run('webgpu')
+    const cpu = await run('wasm')
+    expect(gpu.ran).toBe('webgpu')
+    expect(cpu.ran).toBe('wasm')
+    const d = Math.max(...gpu.latent.map((v, i) => Math.abs(v - cpu.latent[i]!)))
+    expect(d).toBeLessThan(2e-3)
+  }, 300_000)
 })

@@ -1,0 +1,85 @@
+/**
+ * Turning whatever a person drops on a demo into the small square RGB image a model takes — in the
+ * browser, locally (nothing is uploaded). Clear messages for what cannot be used: not an image, a corrupt
+ * file, something huge. Transparent pixels are put on the neutral background the models were trained on.
+ */
+export const MAX_FILE_BYTES = 60 * 1024 * 1024
+export const MAX_PIXELS = 12_000 * 12_000
+
+export class ImageInputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ImageInputError'
+  }
+}
+
+export interface SquareImage {
+  /** RGBA bytes, size × size, alpha composited on the background (so alpha = 255). */
+  rgba: Uint8ClampedArray<ArrayBuffer>
+  size: number
+  /** Original width × height, and a note when it was cropped or very large. */
+  width: number
+  height: number
+  note: string
+}
+
+const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|bmp|avif|svg\+xml|x-icon|vnd\.microsoft\.icon)$/
+
+/** Says why a file cannot be used as an image, or null when it looks usable. */
+export function checkImageFile(file: { name: string, type: string, size: number }): string | null {
+  if (file.size === 0)
+    return `"${file.name}" is empty.`
+  if (file.size > MAX_FILE_BYTES)
+    return `"${file.name}" is ${(file.size / 1024 / 1024).toFixed(0)} MB; images up to ${MAX_FILE_BYTES / 1024 / 1024} MB can be used.`
+  if (file.type && !IMAGE_TYPES.test(file.type))
+    return `"${file.name}" is not an image (${file.type}). Drop a PNG, JPEG, GIF or WebP file.`
+  return null
+}
+
+/** Composites RGBA on a grey background (alpha becomes 255), in place. */
+export function compositeOn(rgba: Uint8ClampedArray, background = 230): Uint8ClampedArray {
+  for (let i = 0; i < rgba.length; i += 4) {
+    const a = rgba[i + 3]! / 255
+    for (let c = 0; c < 3; c++) rgba[i + c] = Math.round(rgba[i + c]! * a + background * (1 - a))
+    rgba[i + 3] = 255
+  }
+  return rgba
+}
+
+/** Centre-crops a Blob to a square and resizes it to size × size, composited on the background. */
+export async function blobToSquare(blob: Blob, size: number, name = 'image', background = 230): Promise<SquareImage> {
+  const problem = checkImageFile({ name, type: blob.type, size: blob.size })
+  if (problem) throw new ImageInputError(problem)
+  let full: ImageBitmap
+  try {
+    full = await createImageBitmap(blob)
+  }
+  catch {
+    throw new ImageInputError(`"${name}" could not be decoded: the file is damaged or not an image.`)
+  }
+  const { width, height } = full
+  if (width * height > MAX_PIXELS) {
+    full.close()
+    throw new ImageInputError(`"${name}" is ${width}×${height} pixels; images up to about 12,000×12,000 can be used.`)
+  }
+  const s = Math.min(width, height)
+  const small = await createImageBitmap(full, Math.floor((width - s) / 2), Math.floor((height - s) / 2), s, s,
+    { resizeWidth: size, resizeHeight: size, resizeQuality: 'high' })
+  full.close()
+  const canvas = new OffscreenCanvas(size, size)
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!
+  ctx.drawImage(small, 0, 0)
+  small.close()
+  const rgba = compositeOn(ctx.getImageData(0, 0, size, size).data) as Uint8ClampedArray<ArrayBuffer>
+  const notes: string[] = []
+  if (width !== height) notes.push(`centre square of ${width}×${height}`)
+  else if (width !== size) notes.push(`${width}×${height}, shrunk to ${size}×${size}`)
+  return { rgba, size, width, height, note: notes.join('; ') }
+}
+
+/** Loads an image shipped with the deck (e.g. /images/emoji/1f34e.png). */
+export async function urlToSquare(url: string, size: number, background = 230): Promise<SquareImage> {
+  const res = await fetch(url)
+  if (!res.ok) throw new ImageInputError(`Image not found: ${url}`)
+  return blobToSquare(await res.blob(), size, url.split('/').pop() ?? url, background)
+}
