@@ -1,0 +1,46 @@
+/**
+ * A CLIP model in the browser through transformers.js: tokenizer, text and vision encoders with
+ * projection, image processor. The same code loads our micro-CLIP or a full-size CLIP folder a presenter
+ * put under public/models/ beforehand (e.g. Xenova/clip-vit-base-patch32).
+ */
+import { checkModelFiles, loadTransformers, modelFileUrl, transformersOptions, wrapLoad } from '../runtime'
+
+export interface ClipEncoders {
+  /** Side of the square image the model takes (its processor's crop size). */
+  imageSize: number
+  embedTexts: (texts: string[]) => Promise<Float32Array[]>
+  /** Embeds square RGBA images (already composited, alpha 255) of side imageSize. */
+  embedImages: (images: Uint8ClampedArray[]) => Promise<Float32Array[]>
+}
+
+export async function loadClip(demo: string, model = 'micro-clip', onProgress?: (v: number) => void): Promise<ClipEncoders> {
+  await checkModelFiles(model, ['config.json', 'tokenizer.json', 'preprocessor_config.json', 'onnx/text_model.onnx', 'onnx/vision_model.onnx'])
+  const pre = await wrapLoad(model, async () => (await fetch(modelFileUrl(model, 'preprocessor_config.json'))).json() as Promise<{ crop_size?: { height?: number } | number, size?: { shortest_edge?: number } | number }>)
+  const crop = typeof pre.crop_size === 'number' ? pre.crop_size : pre.crop_size?.height
+  const imageSize = crop ?? (typeof pre.size === 'number' ? pre.size : pre.size?.shortest_edge) ?? 224
+  const t = await loadTransformers()
+  const opts = await transformersOptions(demo, undefined, onProgress)
+  const [tok, processor, text, vision] = await Promise.all([
+    wrapLoad(model, () => t.AutoTokenizer.from_pretrained(model)),
+    wrapLoad(model, () => t.AutoProcessor.from_pretrained(model)),
+    wrapLoad(model, () => t.CLIPTextModelWithProjection.from_pretrained(model, opts)),
+    wrapLoad(model, () => t.CLIPVisionModelWithProjection.from_pretrained(model, opts)),
+  ])
+  const rows = (data: Float32Array, n: number) => Array.from({ length: n }, (_, i) => data.slice((i * data.length) / n, ((i + 1) * data.length) / n))
+  return {
+    imageSize,
+    async embedTexts(texts) {
+      if (!texts.length) return []
+      const inputs = tok(texts, { padding: true, truncation: true })
+      const out = await text(inputs)
+      return rows(out.text_embeds.data as Float32Array, texts.length)
+    },
+    async embedImages(images) {
+      if (!images.length) return []
+      const raws = images.map(d => new t.RawImage(d, imageSize, imageSize, 4).rgb())
+      const inputs = await processor(raws)
+      const out = await vision(inputs)
+      return rows(out.image_embeds.data as Float32Array, images.length)
+    },
+  }
+}
