@@ -16,4 +16,7 @@ export default defineRootSetup(() => {
     get clicksTotal() { return nav.clicksTotal.value },
     get isPrint() { return nav.isPrintMode.value },
   }
+  // `npm run bench` opens the deck with ?bench and calls these engine timings (loaded only then).
+  if (new URLSearchParams(location.search).has('bench'))
+    w.__underTheHood.bench = () => import('../demos/bench/run')
 })

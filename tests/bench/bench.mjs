@@ -5,6 +5,12 @@
 //   slide1_js_bytes            JavaScript bytes loaded to show slide 1 (uncompressed)
 //   slide1_heavy_libraries     ML libraries loaded for slide 1 (should be none)
 //   preflight_wasm / _webgpu   time of each pre-flight check (model load + run) per backend
+//   diffusion_wasm / _webgpu   one denoiser call (batch 2) and a 30-step generation (goal WASM: ≤ 25 ms/step, ≤ 1 s/image)
+//   clip_wasm                  CLIP matrix 8 prompts × 8 images (goal ≤ 150 ms), embedding one phrase
+//   tokenizer                  update for a 2,000-character text (goal ≤ 16 ms), worker round trip and compute
+//   projector                  redraw of all points (WebGL), PCA layout
+//   micro_gpt_step             one micro-GPT forward pass
+//   forward_scrub              one forward-diffusion update of a 64×64 image (goal ≤ 16 ms)
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -81,5 +87,21 @@ for (const [label, args] of [['preflight_wasm', []], ['preflight_webgpu', ['--en
     }
   })
 }
+// Engine timings in Chromium (demos/bench/run.ts), WASM and WebGPU (software adapter here: correct, not fast).
+async function engines(args, fn) {
+  return withPage(args, async (page) => {
+    await page.goto(`${server.url}/1?bench`)
+    await page.waitForFunction(() => window.__underTheHood?.bench)
+    return page.evaluate(fn)
+  })
+}
+const call = name => `(async () => { const b = await window.__underTheHood.bench(); return b.${name} })()`
+out.diffusion_wasm = await engines([], call(`diffusion('wasm')`))
+out.diffusion_webgpu = await engines(['--enable-unsafe-webgpu'], call(`diffusion('webgpu', 1)`))
+out.clip_wasm = await engines([], call(`clipMatrix('wasm')`))
+out.tokenizer = await engines([], call('tokenizer()'))
+out.projector = await engines([], call('projector()'))
+out.micro_gpt_step = await engines([], call('gptStep()'))
+out.forward_scrub = await engines([], call('forwardScrub()'))
 await server.close()
 console.log(JSON.stringify(out, null, 2))

@@ -1,0 +1,96 @@
+/**
+ * Timings of the engines in the browser, for `npm run bench` (tests/bench/bench.mjs). Loaded only when the
+ * deck is opened with ?bench; each function loads what it measures through the same runtime as the demos
+ * and returns milliseconds (median of a few runs after a warm-up).
+ */
+import type { BackendPreference } from '../runtime'
+import { loadDiffusion } from '../diffusion/load'
+import { generateImage } from '../diffusion/sampler'
+import { loadClip } from '../clip/load'
+import { cosineMatrix, rowSoftmax } from '../clip/matrix'
+import { TokenizerClient } from '../tokenizer/client'
+import { forwardNoise, gaussianNoise, linearSchedule } from '../diffusion/schedule'
+import { loadGpt } from '../gpt/load'
+import { pca3, parseEmbeddings } from '../projector/engine'
+import { modelFileUrl } from '../runtime/paths'
+
+async function median(n: number, f: () => Promise<unknown> | unknown): Promise<number> {
+  await f() // warm-up (first calls compile shaders / allocate)
+  const t: number[] = []
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now()
+    await f()
+    t.push(performance.now() - t0)
+  }
+  t.sort((a, b) => a - b)
+  return +t[Math.floor(t.length / 2)]!.toFixed(2)
+}
+
+export async function diffusion(backend: BackendPreference, runs = 3) {
+  const { nets, config, backend: ran } = await loadDiffusion(`bench-${backend}`, 'micro-diffusion', backend)
+  const cond = await nets.encodeText(['', 'red apple'])
+  const x = new Float32Array(2 * 256).map((_, i) => Math.sin(i))
+  const call = await median(runs * 3, () => nets.denoise(x, 500, cond))
+  const params = { prompt: 'red apple', seed: 1, steps: 30, guidance: 4, sampler: 'ddim' as const }
+  const image = await median(runs, () => generateImage(nets, config, params, { cond }))
+  return { backend: ran, denoiser_call_batch2_ms: call, generation_30_steps_ms: image, per_step_ms: +(image / 30).toFixed(2) }
+}
+
+export async function clipMatrix(backend: BackendPreference, n = 8) {
+  const clip = await loadClip(`bench-clip-${backend}`)
+  const prompts = ['red apple', 'chair', 'panda face', 'whale', 'movie camera', 'castle', 'sunrise', 'rocket'].slice(0, n)
+  const images = Array.from({ length: n }, (_, k) => new Uint8ClampedArray(clip.imageSize * clip.imageSize * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * (k + 3)) % 251)))
+  const ms = await median(3, async () => {
+    const [t, im] = await Promise.all([clip.embedTexts(prompts), clip.embedImages(images)])
+    rowSoftmax(cosineMatrix(t, im))
+  })
+  const phrase = await median(5, () => clip.embedTexts(['epic wide shot of a warrior']))
+  return { matrix_8x8_ms: ms, embed_phrase_ms: phrase }
+}
+
+export async function tokenizer() {
+  const client = new TokenizerClient()
+  const text = 'EXT. DESERT - DAWN. An epic wide shot of a warrior on a dune, wind lifting the sand; '.repeat(30).slice(0, 2000)
+  let k = 0
+  const roundTrip = await median(7, () => client.tokenize('bench', 'gpt-4o', text + (k++)))
+  const inWorker = (await client.tokenize('bench', 'gpt-4o', text))!.ms
+  client.dispose()
+  return { chars: 2000, update_round_trip_ms: roundTrip, tokenize_in_worker_ms: +inWorker.toFixed(2) }
+}
+
+export async function projector() {
+  const res = await fetch(modelFileUrl('micro-clip', 'embeddings.json'))
+  const items = parseEmbeddings(await res.json())
+  const p = pca3(items.map(i => i.vector))
+  const three = await import('three')
+  const renderer = new three.WebGLRenderer()
+  renderer.setSize(540, 300)
+  const scene = new three.Scene()
+  const geo = new three.BufferGeometry()
+  geo.setAttribute('position', new three.Float32BufferAttribute(p.points.flat(), 3))
+  scene.add(new three.Points(geo, new three.PointsMaterial({ size: 0.07 })))
+  const cam = new three.PerspectiveCamera(45, 540 / 300, 0.1, 50)
+  cam.position.set(1.5, 1.1, 2.2)
+  cam.lookAt(0, 0, 0)
+  const redraw = await median(9, () => {
+    renderer.render(scene, cam)
+    renderer.getContext().finish()
+  })
+  const layout = await median(3, () => pca3(items.map(i => i.vector)))
+  renderer.dispose()
+  return { points: items.length, redraw_ms: redraw, pca_layout_ms: layout }
+}
+
+export async function gptStep() {
+  const { engine, backend } = await loadGpt('bench-gpt')
+  const ids = engine.encode('The whale swam towards the ship and the captain')
+  return { backend, forward_ms: await median(5, () => engine.forward(ids)) }
+}
+
+export async function forwardScrub() {
+  const x0 = new Float32Array(64 * 64 * 3).map((_, i) => Math.sin(i) * 0.8)
+  const eps = gaussianNoise(x0.length, 0)
+  const s = linearSchedule()
+  let t = 0
+  return { update_ms: await median(21, () => forwardNoise(x0, eps, s.alphaBar[(t = (t + 37) % 1000)]!)) }
+}
