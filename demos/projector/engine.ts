@@ -5,6 +5,7 @@
  */
 import { PCA } from 'ml-pca'
 import { UMAP } from 'umap-js'
+import { seededRandom } from '../shared/random'
 
 export interface Item { text: string, group: string, vector: Float32Array }
 export type Method = 'pca' | 'umap'
@@ -35,18 +36,6 @@ export function nearest(query: ArrayLike<number>, items: Item[], k = 8, exclude:
     .map(item => ({ item, sim: cosine(query, item.vector) }))
     .sort((a, b) => b.sim - a.sim)
     .slice(0, k)
-}
-
-/** mulberry32: a seeded uniform generator, so a UMAP layout is the same at every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Centres each axis and scales all by one factor so the points fill [-1, 1] (shape kept). */
@@ -89,7 +78,7 @@ export function pca3(vectors: ArrayLike<number>[]): Projection {
  */
 export async function umap3(vectors: ArrayLike<number>[], seed = 42, onEpoch?: (e: number, n: number) => void): Promise<Projection> {
   const rows = vectors.map(v => Array.from(v))
-  const u = new UMAP({ nComponents: 3, nNeighbors: Math.min(12, rows.length - 1), minDist: 0.15, distanceFn: (a, b) => 1 - cosine(a, b), random: seeded(seed) })
+  const u = new UMAP({ nComponents: 3, nNeighbors: Math.min(12, rows.length - 1), minDist: 0.15, distanceFn: (a, b) => 1 - cosine(a, b), random: seededRandom(seed) })
   const n = u.initializeFit(rows)
   for (let e = 0; e < n; e++) {
     u.step()
