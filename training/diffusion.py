@@ -503,9 +503,15 @@ Autoencoder reconstruction of held-out emoji: {m.get('vae_heldout_psnr_db')} dB 
 
 ![sample grid](sample_grid.png)
 
+How to read the held-out row: the generator draws what micro-CLIP's text encoder says a name means (often the
+nearest emoji it knows), and micro-CLIP then agrees with its own text encoder. So it measures how well the
+image follows the prompt's embedding, not whether an unseen emoji is drawn correctly; real held-out art scores
+lower because micro-CLIP's zero-shot image recognition is weak (see its card).
+
 ## Limits
 32×32 pixels, emoji only: it draws emoji it has seen; for new words it draws the nearest emoji it knows, or a
-blend. Anything it makes carries the biases of two emoji sets (see the data card).
+blend. Different seeds of one prompt often look alike (little data, strong guidance); lower guidance gives more
+variety. Anything it makes carries the biases of two emoji sets (see the data card).
 """
     with open(os.path.join(folder, "README.md"), "w") as f:
         f.write(text)
