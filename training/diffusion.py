@@ -26,6 +26,10 @@ from train_clip import ClipData, augment, build_tokenizer, embed_texts, to_pixel
 from util import StagingDir, atomic_torch_save, log, optimizer_step
 
 T = 1000
+# Sampling starts at t = 980, not 1000: with the cosine schedule ᾱ_1000 ≈ 2e-9, so the first x̂₀ would divide
+# the noise prediction's tiny error by √ᾱ ≈ 5e-5 (and backends that differ in the 6th digit would disagree).
+# At t = 980, ᾱ ≈ 1e-3: the start is still 97 % noise by amplitude, and x̂₀ is stable.
+T_START = 980
 UNCOND_DROPOUT = 0.12  # share of training captions replaced by "" (classifier-free guidance)
 SNR_GAMMA = 5.0  # min-SNR loss weighting (Hang et al. 2023)
 OPSET = 14
@@ -245,9 +249,10 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
 
 
 # ---------------------------------------------------------------------------------------- sampling
-def timesteps(steps: int) -> list[int]:
-    """The steps visited, from T down: t_i = round(T − i·T/steps), i = 0 … steps−1 (then 0, the clean image)."""
-    return [math.floor(T - i * T / steps + 0.5) for i in range(steps)]  # half up, as JavaScript's Math.round
+def timesteps(steps: int, start: int = T_START) -> list[int]:
+    """The steps visited, from `start` down: t_i = round(start − i·start/steps), i = 0 … steps−1 (then 0, the
+    clean image)."""
+    return [math.floor(start - i * start / steps + 0.5) for i in range(steps)]  # half up, as JavaScript's Math.round
 
 
 @torch.no_grad()
@@ -441,7 +446,8 @@ def export(unet: UNet, vae: Vae, scale: float, x0_clip: float, text: TextCache, 
             "latent": {"channels": 4, "size": 8, "scaling_factor": scale,
                        "note": "vae_encoder gives the unscaled latent mean; multiply by scaling_factor before diffusion, divide before vae_decoder (as SD's 0.18215)"},
             "sampling": {"default_steps": EVAL_STEPS, "default_guidance": EVAL_GUIDANCE, "default_sampler": "ddim",
-                         "x0_clip": x0_clip, "timesteps": "t_i = round(T − i·T/steps), i = 0 … steps−1"},
+                         "x0_clip": x0_clip, "t_start": T_START,
+                         "timesteps": "t_i = round(t_start − i·t_start/steps), i = 0 … steps−1; t_start < T because ᾱ_T ≈ 2e-9 makes the first x̂₀ numerically unstable"},
             "unet": unet.cfg.to_dict(), "vae": vae.cfg.to_dict(),
         }
         with open(os.path.join(tmp, "config.json"), "w") as f:

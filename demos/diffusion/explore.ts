@@ -16,9 +16,31 @@ export interface Batch {
   images: Uint8ClampedArray<ArrayBuffer>[]
 }
 
-/** Runs k latents through one batched reverse process. `onStep(done, total)` reports progress. */
+/** Latents per denoiser call: 8 latents = batch 16, which keeps one call well under 200 ms on a laptop CPU. */
+export const MAX_PER_CALL = 8
+
+/**
+ * Runs k latents through the reverse process, in batches of at most MAX_PER_CALL latents (one denoiser
+ * call per step and batch). `onStep(done, total)` reports progress over all batches.
+ */
 export async function runBatch(nets: DiffusionNets, cfg: DiffusionConfig, params: GenerateParams, starts: Float32Array[],
   guidances: number[], opts: { cond?: Conditioning, onStep?: (done: number, total: number) => void | Promise<void>, signal?: AbortSignal } = {}): Promise<Batch | null> {
+  if (starts.length > MAX_PER_CALL) {
+    const cond = opts.cond ?? await nets.encodeText([cfg.text_encoder.unconditional_prompt, params.prompt])
+    const parts = Math.ceil(starts.length / MAX_PER_CALL)
+    const latents: number[] = []
+    const images: Uint8ClampedArray<ArrayBuffer>[] = []
+    for (let p = 0; p < parts; p++) {
+      const sl = (a: readonly unknown[]) => a.slice(p * MAX_PER_CALL, (p + 1) * MAX_PER_CALL)
+      const b = await runBatch(nets, cfg, params, sl(starts) as Float32Array[], sl(guidances) as number[], {
+        ...opts, cond, onStep: (d, t) => opts.onStep?.(p * t + d, parts * t),
+      })
+      if (!b) return null
+      latents.push(...b.latents)
+      images.push(...b.images)
+    }
+    return { latents: Float32Array.from(latents), images }
+  }
   const n = latentSize(cfg)
   const k = starts.length
   const start = new Float32Array(n * k)

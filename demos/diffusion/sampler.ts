@@ -17,7 +17,7 @@ export interface DiffusionConfig {
   schedule: { kind: 'cosine' | 'linear', T: number }
   latent: { channels: number, size: number, scaling_factor: number }
   image: { size: number, channels: number }
-  sampling: { default_steps: number, default_guidance: number, x0_clip: number }
+  sampling: { default_steps: number, default_guidance: number, x0_clip: number, t_start?: number }
   text_encoder: { model: string, unconditional_prompt: string }
 }
 
@@ -130,10 +130,17 @@ export function scheduleOf(cfg: DiffusionConfig): Schedule {
   return cfg.schedule.kind === 'cosine' ? cosineSchedule(cfg.schedule.T) : linearSchedule(cfg.schedule.T)
 }
 
-/** The noise levels visited, from T down: t_i = round(T − i·T/steps), i = 0 … steps − 1. */
-export function timesteps(T: number, steps: number): number[] {
-  const n = Math.max(1, Math.min(T, Math.round(steps)))
-  return Array.from({ length: n }, (_, i) => Math.round(T - (i * T) / n))
+/**
+ * The noise levels visited, from `start` down: t_i = round(start − i·start/steps), i = 0 … steps − 1.
+ * Models start a little below T where ᾱ_T is ~0 (config `sampling.t_start`; see training/diffusion.py).
+ */
+export function timesteps(start: number, steps: number): number[] {
+  const n = Math.max(1, Math.min(start, Math.round(steps)))
+  return Array.from({ length: n }, (_, i) => Math.round(start - (i * start) / n))
+}
+
+export function startStep(cfg: DiffusionConfig): number {
+  return Math.min(cfg.schedule.T, cfg.sampling.t_start ?? cfg.schedule.T)
 }
 
 /**
@@ -211,7 +218,7 @@ export async function* generate(nets: DiffusionNets, cfg: DiffusionConfig, param
   opts: GenerateOptions = {}): AsyncGenerator<StepResult> {
   const sched = scheduleOf(cfg)
   const cond = opts.cond ?? await nets.encodeText([cfg.text_encoder.unconditional_prompt, params.prompt])
-  const ts = timesteps(sched.T, params.steps)
+  const ts = timesteps(startStep(cfg), params.steps)
   const eta = params.sampler === 'ddpm' ? 1 : 0
   let x = opts.start ? Float32Array.from(opts.start) : initialLatent(cfg, params.seed)
   const n = x.length

@@ -91,7 +91,7 @@ describe('reverse diffusion, guidance & seeds, latent space (WASM)', () => {
     expect(await where.getAttribute('data-total')).toBe('8')
     const last = await frame.getByTestId('reverse-x0').getAttribute('src')
     await frame.getByTestId('reverse-scrub').fill('0')
-    await expect.poll(() => where.getAttribute('data-t')).toBe('1000')
+    await expect.poll(() => where.getAttribute('data-t')).toBe('980')
     expect(await frame.getByTestId('reverse-x0').getAttribute('src')).not.toBe(last)
     await frame.getByTestId('reverse-scrub').fill('7')
     await expect.poll(() => frame.getByTestId('reverse-x0').getAttribute('src')).toBe(last)
@@ -184,7 +184,18 @@ describe('reverse diffusion on WebGPU (software adapter)', () => {
     const cpu = await run('wasm')
     expect(gpu.ran).toBe('webgpu')
     expect(cpu.ran).toBe('wasm')
+    // GPU and CPU round differently in the last digits; the first DDIM step divides the noise prediction by
+    // √ᾱ ≈ 0.03, so ~1e-4 differences become ~1e-3 in the latent. 0.02 is tiny against the latent's spread (std 1)
+    // and far below what a different seed or prompt changes (tested above).
     const d = Math.max(...gpu.latent.map((v, i) => Math.abs(v - cpu.latent[i]!)))
-    expect(d).toBeLessThan(2e-3)
+    expect(d).toBeLessThan(2e-2)
+    const other = await generateIn(await (async () => {
+      const w = await watchedPage(deck)
+      await w.page.goto(`${deck.url}/${reverseNo}?backend=wasm`)
+      const frame = w.page.locator(`[data-slidev-no="${reverseNo}"] .demo-frame`)
+      await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 90_000 }).toBe('ready')
+      return frame
+    })(), 'red apple', 4, 2)
+    expect(Math.max(...other.map((v, i) => Math.abs(v - cpu.latent[i]!)))).toBeGreaterThan(0.5)
   }, 300_000)
 })

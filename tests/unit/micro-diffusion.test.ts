@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadDiffusionNode } from '../../demos/diffusion/node'
 import { fitIds, repeatConditioning } from '../../demos/diffusion/nets'
+import { mapLatents, MAX_PER_CALL, seedGrid } from '../../demos/diffusion/explore'
 import {
   checkParams, ddimStep, DiffusionInputError, generate, generateImage, guide, initialLatent, planarToRgba,
   rgbaToPlanar, slerp, stepSeed, timesteps,
@@ -158,7 +159,8 @@ describe.each(folders)('micro-diffusion (%s)', (_label, modelsDir, shipped) => {
     const params = checkParams({ prompt: p.ddim.prompt, steps: p.ddim.steps, guidance: p.ddim.guidance, seed: 0 }).params
     const steps = []
     for await (const s of generate(nets, config, params, { start: Float32Array.from(p.ddim.noise) })) steps.push(s)
-    expect(steps.map(s => s.t)).toEqual(timesteps(1000, 10))
+    expect(steps.map(s => s.t)).toEqual(timesteps(config.sampling.t_start ?? 1000, 10))
+    expect(steps[0]!.t).toBe(config.sampling.t_start ?? 1000)
     expect(maxDiff(steps.at(-1)!.next, p.ddim.latent)).toBeLessThan(2e-3)
     // every step reports x_t, ε̂, x̂₀ and the next latent, chained
     for (let k = 1; k < steps.length; k++) expect(steps[k]!.xt).toEqual(steps[k - 1]!.next)
@@ -184,6 +186,19 @@ describe.each(folders)('micro-diffusion (%s)', (_label, modelsDir, shipped) => {
     expect(maxDiff(batched.latent.subarray(0, 256), a.latent)).toBeLessThan(1e-4)
     expect(maxDiff(batched.latent.subarray(256), w0.latent)).toBeLessThan(1e-4)
     expect(batched.image).toHaveLength(2 * 3 * 32 * 32)
+  })
+
+  it('runs a seed grid larger than one batch in chunks, each latent as if alone; maps seeds to 2D', async () => {
+    const { nets, config } = await loadDiffusionNode(modelsDir)
+    const params = checkParams({ prompt: 'rocket', steps: 3, guidance: 4 }).params
+    const seeds = Array.from({ length: MAX_PER_CALL + 2 }, (_, i) => 40 + i)
+    const grid = (await seedGrid(nets, config, params, seeds))!
+    expect(grid.images).toHaveLength(seeds.length)
+    const last = await generateImage(nets, config, { ...params, seed: seeds.at(-1)! })
+    expect(maxDiff(grid.latents.subarray((seeds.length - 1) * 256), last.latent)).toBeLessThan(1e-4)
+    const pos = mapLatents(grid.latents, seeds.length)
+    expect(pos).toHaveLength(seeds.length)
+    for (const p of pos) for (const v of [p.x, p.y]) expect(v >= 0 && v <= 1).toBe(true)
   })
 
   it('handles empty, huge and unknown-word prompts', async () => {
