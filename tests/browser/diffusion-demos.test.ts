@@ -151,6 +151,17 @@ describe('reverse diffusion, guidance & seeds, latent space (WASM)', () => {
     await file.setInputFiles({ name: 'camera.png', mimeType: 'image/png', buffer: png })
     await expect.poll(() => frame.getByText('camera.png').count()).toBeGreaterThan(0)
     expect(await frame.getByTestId('latent-error').count()).toBe(0)
+    // an 8000 × 8000 photo: decoded and shrunk off the main thread, no long freeze
+    const sharp = (await import('sharp')).default
+    const big = await sharp({ create: { width: 8000, height: 8000, channels: 3, background: { r: 200, g: 60, b: 40 } } }).jpeg().toBuffer()
+    await w.page.evaluate(() => {
+      const g = window as unknown as { __long: number[] }
+      g.__long = []
+      new PerformanceObserver(l => l.getEntries().forEach(e => g.__long.push(e.duration))).observe({ type: 'longtask' })
+    })
+    await file.setInputFiles({ name: 'huge.jpg', mimeType: 'image/jpeg', buffer: big })
+    await expect.poll(() => frame.getByText(/huge\.jpg \(8000×8000, shrunk to 32×32\)/).count(), { timeout: 30_000 }).toBeGreaterThan(0)
+    expect(await w.page.evaluate(() => (window as unknown as { __long: number[] }).__long.filter(d => d > 200))).toEqual([])
     expect(w.external).toEqual([])
     expect(w.pageErrors).toEqual([])
     expect(w.consoleErrors).toEqual([])
