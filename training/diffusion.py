@@ -111,6 +111,14 @@ def _resume(path: str, meta: dict, name: str) -> dict | None:
     return st
 
 
+def _restore(st: dict, model: torch.nn.Module, opt: torch.optim.Optimizer, g: torch.Generator) -> tuple[int, list, float]:
+    """Puts a checkpoint's weights, optimiser and noise generator back; returns (step, loss history, seconds)."""
+    model.load_state_dict(st["model"])
+    opt.load_state_dict(st["opt"])
+    g.set_state(st["gen"])
+    return st["step"], st["hist"], st["elapsed"]
+
+
 def _cosine_lr(step: int, steps: int, warm: int) -> float:
     return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / steps)))
 
@@ -128,10 +136,7 @@ def train_vae(run_dir: str, ds: ClipData, steps: int, batch: int, seed: int, lr:
     start, hist, elapsed0 = 0, [], 0.0
     st = _resume(path, meta, "vae")
     if st:
-        vae.load_state_dict(st["model"])
-        opt.load_state_dict(st["opt"])
-        g.set_state(st["gen"])
-        start, hist, elapsed0 = st["step"], st["hist"], st["elapsed"]
+        start, hist, elapsed0 = _restore(st, vae, opt, g)
     log(f"vae: {count_params(vae):,} parameters, {len(ds.train)} training emoji")
     warm = max(1, min(100, steps // 10))
     t0 = time.time()
@@ -195,11 +200,8 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
     start, hist, elapsed0 = 0, [], 0.0
     st = _resume(path, meta, "unet")
     if st:
-        unet.load_state_dict(st["model"])
         ema.load_state_dict(st["ema"])
-        opt.load_state_dict(st["opt"])
-        g.set_state(st["gen"])
-        start, hist, elapsed0 = st["step"], st["hist"], st["elapsed"]
+        start, hist, elapsed0 = _restore(st, unet, opt, g)
     images = [i for e in ds.train for i in ds.by_emoji[e]]
     row = {i: k for k, i in enumerate(images)}
     latents = encode_latents(vae, to_pixels(ds.images(images))) * scale
