@@ -83,7 +83,10 @@ export default defineConfig({
     exclude: ['@huggingface/transformers', 'onnxruntime-web'],
     // Imported lazily by demos/runtime: declared here so the dev server pre-bundles them at start
     // instead of discovering them mid-talk and reloading the page.
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu'],
+    // A page reload during `slidev export` can leave the handout without its text, so every lazily
+    // imported package that is not excluded above must be listed (tests/browser/export.test.ts checks).
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu',
+      'three', 'three/examples/jsm/controls/OrbitControls.js', 'ml-pca', 'umap-js'],
   },
   build: {
     chunkSizeWarningLimit: 4096,
