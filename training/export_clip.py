@@ -40,6 +40,13 @@ PROJECTOR_GROUPS = {
 }
 
 
+def curve_text(curve: list) -> str:
+    """The learning curve logged at each checkpoint, as one line of the card (empty if none)."""
+    if not curve:
+        return ""
+    pts = ", ".join(f"{s}: {h * 100:.1f} % / {t * 100:.1f} %" for s, h, t in curve)
+    return f"\nLearning curve (step: held-out top-5 / training top-1): {pts}.\n"
+
 def synthetic_pixels() -> torch.Tensor:
     """A fixed, deterministic 1x3x32x32 input in [-1, 1] for parity tests."""
     y, x = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
@@ -288,6 +295,7 @@ grey backgrounds, word dropout). Training time: {m.get('train_seconds_total', 0)
 
 Held-out images tend to land on their nearest training emoji ("personal computer" → "desktop computer"):
 zero-shot over *all* names is hard for a model that has seen 1,738 emoji.
+{curve_text(m.get('curve') or [])}
 
 ![sample](sample.png)
 

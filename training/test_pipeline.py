@@ -95,6 +95,8 @@ class Resume(unittest.TestCase):
             resumed, *_ = train(b, cache, **kw)
             for (k, v), (_, w) in zip(ref.state_dict().items(), resumed.state_dict().items()):
                 self.assertTrue(torch.equal(v, w), k)
+            # the learning curve survives the interruption: one point per checkpoint (steps 2 and 4)
+            self.assertEqual([p[0] for p in torch.load(os.path.join(b, "clip.ckpt"))["curve"]], [2, 4])
 
 
 if __name__ == "__main__":

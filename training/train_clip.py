@@ -169,7 +169,7 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
     warm = max(1, min(150, steps // 10))
     sched = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))
     g = torch.Generator().manual_seed(seed)
-    start, hist, elapsed0 = 0, [], 0.0
+    start, hist, elapsed0, curve = 0, [], 0.0, []
     ckpt = os.path.join(run_dir, "clip.ckpt")
     meta = {"steps": steps, "batch": batch, "seed": seed, "limit": limit, "lr": lr, "cfg": cfg.to_dict()}
     if os.path.exists(ckpt):
@@ -182,7 +182,7 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
             opt.load_state_dict(st["opt"])
             g.set_state(st["gen"])
             torch.set_rng_state(st["torch_rng"])
-            start, hist = st["step"], st["hist"]
+            start, hist, curve = st["step"], st["hist"], st.get("curve", [])
             elapsed0 = st.get("elapsed", _legacy_elapsed(run_dir, st))
             log(f"clip: resuming from step {start}")
         else:
@@ -204,16 +204,22 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
             log(f"clip: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.3f} "
                 f"scale {model.logit_scale.exp().item():.1f} ({el / (step + 1 - start):.2f} s/step)")
         if (step + 1) % ckpt_every == 0 and step + 1 < steps:
+            # The learning curve on both splits, for the card (it does not steer training).
+            m = evaluate(model, tok, ds)
+            curve.append([step + 1, round(m.get("held_out_top5", 0.0), 4),
+                          round((m.get("train_noto_top1", 0.0) + m.get("train_twemoji_top1", 0.0)) / 2, 4)])
+            log(f"clip: step {step + 1} held-out top-5 {curve[-1][1]:.1%}, training top-1 {curve[-1][2]:.1%}")
             atomic_torch_save({"meta": meta, "model": model.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
-                               "torch_rng": torch.get_rng_state(), "step": step + 1, "hist": hist,
+                               "torch_rng": torch.get_rng_state(), "step": step + 1, "hist": hist, "curve": curve,
                                "elapsed": elapsed0 + time.time() - t0}, ckpt)
         if on_step is not None:
             on_step(step + 1)
     seconds = time.time() - t0
     metrics = evaluate(model, tok, ds)
     metrics.update({"train_seconds_this_run": round(seconds, 1), "train_seconds_total": round(elapsed0 + seconds, 1), "steps": steps, "batch": batch, "seed": seed,
-                    "final_loss": float(np.mean(hist[-50:])) if hist else None, "params": count_params(model)})
-    atomic_torch_save({"meta": meta, "model": model.state_dict(), "step": steps, "hist": hist, "done": True,
+                    "final_loss": float(np.mean(hist[-50:])) if hist else None, "params": count_params(model),
+                    "curve": curve})
+    atomic_torch_save({"meta": meta, "model": model.state_dict(), "step": steps, "hist": hist, "done": True, "curve": curve,
                        "elapsed": elapsed0 + seconds,
                        "opt": opt.state_dict(), "gen": g.get_state(), "torch_rng": torch.get_rng_state()}, ckpt)
     with open(os.path.join(run_dir, "clip_metrics.json"), "w") as f:
