@@ -4,19 +4,15 @@
  * NCHW float32. Pure functions on pixel arrays: they run in Node and in the browser alike.
  */
 
-export const BACKGROUND = 230
+import { BACKGROUND, compositeRgb } from '../images/composite'
+
+export { BACKGROUND }
 
 export interface Rgba { width: number, height: number, data: Uint8ClampedArray | Uint8Array }
 
 /** Composites transparent pixels onto the background (transformers.js would drop alpha). */
 export function composite(img: Rgba, background = BACKGROUND): Float32Array {
-  const n = img.width * img.height
-  const out = new Float32Array(n * 3)
-  for (let i = 0; i < n; i++) {
-    const a = img.data[i * 4 + 3]! / 255
-    for (let c = 0; c < 3; c++) out[i * 3 + c] = (img.data[i * 4 + c]! / 255) * a + (background / 255) * (1 - a)
-  }
-  return out
+  return compositeRgb(img.data, { background })
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import type { Schedule } from './schedule'
 import { cosineSchedule, gaussianNoise, linearSchedule } from './schedule'
+import { BACKGROUND, compositeRgb } from '../images/composite'
 
 /** What config.json of a micro-diffusion model says (the parts the sampler needs). */
 export interface DiffusionConfig {
@@ -295,14 +296,10 @@ export function planarToRgba(images: Float32Array, n: number, size: number): Uin
 }
 
 /** RGBA bytes (composited on `background`) → planar [3, S, S] in [−1, 1], for the encoder. */
-export function rgbaToPlanar(rgba: ArrayLike<number>, size: number, background = 230): Float32Array {
-  const px = size * size
-  const out = new Float32Array(3 * px)
-  for (let i = 0; i < px; i++) {
-    const a = rgba[i * 4 + 3]! / 255
-    for (let c = 0; c < 3; c++) out[c * px + i] = ((rgba[i * 4 + c]! * a + background * (1 - a)) / 255) * 2 - 1
-  }
-  return out
+export function rgbaToPlanar(rgba: ArrayLike<number>, size: number, background = BACKGROUND): Float32Array {
+  if (rgba.length !== size * size * 4)
+    throw new Error(`expected ${size}×${size} RGBA (${size * size * 4} bytes), got ${rgba.length}`)
+  return compositeRgb(rgba, { background, planar: true, signed: true })
 }
 
 /** One latent channel [C, H, W] → greyscale RGBA bytes, scaled by `range` (values ±range → black/white). */

@@ -5,6 +5,8 @@
  * (Ho et al., 2020), so ᾱ_t = ∏_{s=1}^{t} (1 − β_s).
  */
 
+import { BACKGROUND, compositeRgb } from '../images/composite'
+
 export type ScheduleKind = 'linear' | 'cosine'
 
 export interface Schedule {
@@ -79,14 +81,8 @@ export function gaussianNoise(n: number, seed: number): Float32Array {
 }
 
 /** RGBA bytes (alpha composited on `background`) → values in [−1, 1], channel-interleaved RGB. */
-export function rgbaToSigned(data: ArrayLike<number>, background = 230): Float32Array {
-  const n = data.length / 4
-  const out = new Float32Array(n * 3)
-  for (let i = 0; i < n; i++) {
-    const a = data[i * 4 + 3]! / 255
-    for (let c = 0; c < 3; c++) out[i * 3 + c] = ((data[i * 4 + c]! * a + background * (1 - a)) / 255) * 2 - 1
-  }
-  return out
+export function rgbaToSigned(data: ArrayLike<number>, background = BACKGROUND): Float32Array {
+  return compositeRgb(data, { background, signed: true })
 }
 
 /** Values in [−1, 1] (interleaved RGB) → opaque RGBA bytes, clipped. */

@@ -3,6 +3,8 @@
  * browser, locally (nothing is uploaded). Clear messages for what cannot be used: not an image, a corrupt
  * file, something huge. Transparent pixels are put on the neutral background the models were trained on.
  */
+import { BACKGROUND, compositeOn } from './composite'
+
 export const MAX_FILE_BYTES = 60 * 1024 * 1024
 export const MAX_PIXELS = 12_000 * 12_000
 
@@ -36,16 +38,6 @@ export function checkImageFile(file: { name: string, type: string, size: number 
   return null
 }
 
-/** Composites RGBA on a grey background (alpha becomes 255), in place. */
-export function compositeOn(rgba: Uint8ClampedArray, background = 230): Uint8ClampedArray {
-  for (let i = 0; i < rgba.length; i += 4) {
-    const a = rgba[i + 3]! / 255
-    for (let c = 0; c < 3; c++) rgba[i + c] = Math.round(rgba[i + c]! * a + background * (1 - a))
-    rgba[i + 3] = 255
-  }
-  return rgba
-}
-
 /** A square region of the source image, in its pixels: left, top, side. */
 export type Crop = [number, number, number]
 
@@ -53,7 +45,7 @@ export type Crop = [number, number, number]
  * Crops a Blob to a square (the centre, or `crop`) and resizes it to size × size, composited on the
  * background.
  */
-export async function blobToSquare(blob: Blob, size: number, name = 'image', background = 230, crop?: Crop): Promise<SquareImage> {
+export async function blobToSquare(blob: Blob, size: number, name = 'image', background = BACKGROUND, crop?: Crop): Promise<SquareImage> {
   const problem = checkImageFile({ name, type: blob.type, size: blob.size })
   if (problem) throw new ImageInputError(problem)
   let full: ImageBitmap
@@ -76,7 +68,7 @@ export async function blobToSquare(blob: Blob, size: number, name = 'image', bac
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!
   ctx.drawImage(small, 0, 0)
   small.close()
-  const rgba = compositeOn(ctx.getImageData(0, 0, size, size).data) as Uint8ClampedArray<ArrayBuffer>
+  const rgba = compositeOn(ctx.getImageData(0, 0, size, size).data, background) as Uint8ClampedArray<ArrayBuffer>
   const notes: string[] = []
   if (crop) notes.push(`a ${s}×${s} square of ${width}×${height}`)
   else if (width !== height) notes.push(`centre square of ${width}×${height}`)
@@ -85,7 +77,7 @@ export async function blobToSquare(blob: Blob, size: number, name = 'image', bac
 }
 
 /** Loads an image shipped with the deck (e.g. /images/emoji/1f34e.png). */
-export async function urlToSquare(url: string, size: number, background = 230, crop?: Crop): Promise<SquareImage> {
+export async function urlToSquare(url: string, size: number, background = BACKGROUND, crop?: Crop): Promise<SquareImage> {
   const res = await fetch(url)
   if (!res.ok) throw new ImageInputError(`Image not found: ${url}`)
   return blobToSquare(await res.blob(), size, url.split('/').pop() ?? url, background, crop)
