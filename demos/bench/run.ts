@@ -13,6 +13,9 @@ import { forwardNoise, gaussianNoise, linearSchedule } from '../diffusion/schedu
 import { loadGpt } from '../gpt/load'
 import { pca3, parseEmbeddings } from '../projector/engine'
 import { modelFileUrl } from '../runtime/paths'
+import { loadTf } from '../runtime'
+import { makeDataset } from '../tinynet/data'
+import { TinyNet } from '../tinynet/engine'
 
 async function median(n: number, f: () => Promise<unknown> | unknown): Promise<number> {
   await f() // warm-up (first calls compile shaders / allocate)
@@ -99,4 +102,19 @@ export async function forwardScrub() {
     for (let i = 0; i < 100; i++) forwardNoise(x0, eps, s.alphaBar[(t = (t + 37) % 1000)]!)
   })
   return { update_ms: +(hundred / 100).toFixed(3) }
+}
+
+export async function tinyNetwork() {
+  const { tf, backend } = await loadTf('bench-tiny-network')
+  const net = new TinyNet(tf, { hidden: 8, seed: 1 })
+  net.setData(makeDataset('moons', 60, 1))
+  // what one animation frame of the live demo does: a training step, then the boundary and the weights
+  const frame = await median(15, async () => {
+    await net.train(1)
+    await net.grid(40)
+    net.weights()
+  })
+  const hundred = await median(3, () => net.train(100))
+  net.dispose()
+  return { backend, frame_ms: frame, train_100_steps_ms: hundred }
 }

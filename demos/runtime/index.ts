@@ -9,7 +9,7 @@
  *
  * Demos call these functions; they never import the libraries themselves.
  */
-import type { Backend, BackendPreference } from './backends'
+import type { Backend, BackendPreference, BackendReport } from './backends'
 import { backendOrder, BACKEND_LABELS, pagePreference, reportBackend } from './backends'
 import { DemoError } from '../frame/errors'
 import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from './paths'
@@ -175,13 +175,14 @@ export async function wrapLoad<T>(model: string, load: () => Promise<T>): Promis
   }
 }
 
-let tfPromise: Promise<{ tf: Tf, backend: Backend }> | undefined
+let tfPromise: Promise<{ tf: Tf, report: Omit<BackendReport, 'demo'> }> | undefined
 
 /**
  * tfjs for models trained live in the browser: WebGPU, then WebAssembly, then WebGL, then CPU.
  * tfjs silently picks another backend when one fails, so the result is read back from tf.getBackend().
+ * tfjs has one backend per page: it is chosen once, and every demo that asks is told which it got.
  */
-export function loadTf(demo: string, preference: BackendPreference = pagePreference()): Promise<{ tf: Tf, backend: Backend }> {
+export async function loadTf(demo: string, preference: BackendPreference = pagePreference()): Promise<{ tf: Tf, backend: Backend }> {
   tfPromise ??= (async () => {
     const tf = await import('@tensorflow/tfjs')
     const wasm = await import('@tensorflow/tfjs-backend-wasm')
@@ -196,8 +197,8 @@ export function loadTf(demo: string, preference: BackendPreference = pagePrefere
         if (await tf.setBackend(b) && tf.getBackend() === b) {
           await tf.ready()
           const fallback = b !== order[0] || (!gpu.available && preference !== 'wasm' && preference !== 'cpu' && preference !== 'webgl')
-          reportBackend({ demo, backend: b, reason: tried.length ? `${tried.join('; ')}; using ${BACKEND_LABELS[b]}` : (gpu.available ? gpu.reason : `${gpu.reason}; using ${BACKEND_LABELS[b]}`), fallback })
-          return { tf, backend: b }
+          const reason = tried.length ? `${tried.join('; ')}; using ${BACKEND_LABELS[b]}` : (gpu.available ? gpu.reason : `${gpu.reason}; using ${BACKEND_LABELS[b]}`)
+          return { tf, report: { backend: b, reason, fallback } }
         }
         tried.push(`${BACKEND_LABELS[b]} unavailable`)
       }
@@ -206,6 +207,11 @@ export function loadTf(demo: string, preference: BackendPreference = pagePrefere
       }
     }
     throw new DemoError('backend', `No tfjs backend could start: ${tried.join('; ')}`)
-  })()
-  return tfPromise
+  })().catch((err) => {
+    tfPromise = undefined // a later attempt (the demo's retry) starts afresh
+    throw err
+  })
+  const { tf, report } = await tfPromise
+  reportBackend({ demo, ...report })
+  return { tf, backend: report.backend }
 }

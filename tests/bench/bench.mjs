@@ -11,6 +11,7 @@
 //   projector                  redraw of all points (WebGL), PCA layout
 //   micro_gpt_step             one micro-GPT forward pass
 //   forward_scrub              one forward-diffusion update of a 64×64 image (goal ≤ 16 ms)
+//   tiny_network               one frame of the live-trained network: a step + boundary + weights (goal ≤ 16 ms)
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -103,5 +104,6 @@ out.tokenizer = await engines([], call('tokenizer()'))
 out.projector = await engines([], call('projector()'))
 out.micro_gpt_step = await engines([], call('gptStep()'))
 out.forward_scrub = await engines([], call('forwardScrub()'))
+out.tiny_network = await engines([], call('tinyNetwork()'))
 await server.close()
 console.log(JSON.stringify(out, null, 2))

@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { DATASETS, makeDataset } from '../../demos/tinynet/data'
+import { TinyNet } from '../../demos/tinynet/engine'
+
+beforeAll(async () => {
+  await tf.setBackend('cpu')
+  await tf.ready()
+})
+
+describe('tiny network data', () => {
+  it('draws the same points for a seed, two balanced groups inside the square', () => {
+    for (const kind of DATASETS) {
+      const a = makeDataset(kind, 50, 3)
+      expect(a).toEqual(makeDataset(kind, 50, 3))
+      expect(a).not.toEqual(makeDataset(kind, 50, 4))
+      expect(a.filter(p => p.label === 1)).toHaveLength(50)
+      expect(a.every(p => Math.abs(p.x) <= 1 && Math.abs(p.y) <= 1)).toBe(true)
+    }
+  })
+})
+
+describe('tiny network training (tfjs, CPU backend)', () => {
+  it('learns moons: the loss falls and the points end up on the right side', async () => {
+    const net = new TinyNet(tf, { hidden: 8, seed: 2 })
+    net.setData(makeDataset('moons', 60, 1))
+    const first = await net.train(1)
+    const last = await net.train(600)
+    expect(last.step).toBe(601)
+    expect(last.loss).toBeLessThan(first.loss / 3)
+    expect(last.accuracy).toBeGreaterThanOrEqual(0.95)
+    net.dispose()
+  })
+
+  it('needs its hidden layer for circles: one hidden unit cannot separate them, eight can', async () => {
+    const acc = async (hidden: number) => {
+      const net = new TinyNet(tf, { hidden, seed: 1 })
+      net.setData(makeDataset('circles', 60, 1))
+      const r = await net.train(400)
+      net.dispose()
+      return r.accuracy
+    }
+    expect(await acc(1)).toBeLessThan(0.8)
+    expect(await acc(8)).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it('is reproducible for a seed, and its grid and weights are what it predicts with', async () => {
+    const run = async () => {
+      const net = new TinyNet(tf, { hidden: 4, seed: 5 })
+      net.setData(makeDataset('xor', 30, 2))
+      await net.train(50)
+      const out = { w: net.weights(), g: Array.from(await net.grid(8)) }
+      net.dispose()
+      return out
+    }
+    const a = await run()
+    expect(await run()).toEqual(a)
+    expect(a.w.w1).toHaveLength(2)
+    expect(a.w.w1[0]).toHaveLength(4)
+    expect(a.g).toHaveLength(64)
+    // the grid is the network's own output: recompute one cell by hand from the weights
+    const cell = (r: number, c: number) => {
+      const x = -1 + (2 * c + 1) / 8
+      const y = 1 - (2 * r + 1) / 8
+      const h = a.w.b1.map((b, j) => Math.tanh(x * a.w.w1[0]![j]! + y * a.w.w1[1]![j]! + b))
+      const z = h.reduce((s, v, j) => s + v * a.w.w2[j]!, a.w.b2)
+      return 1 / (1 + Math.exp(-z))
+    }
+    expect(a.g[3 * 8 + 5]).toBeCloseTo(cell(3, 5), 5)
+  })
+
+  it('keeps its weights when points are added, and refuses to train on nothing', async () => {
+    const net = new TinyNet(tf, { seed: 1 })
+    net.setData(makeDataset('blobs', 20, 1))
+    await net.train(100)
+    const before = net.weights()
+    net.setData([...makeDataset('blobs', 20, 1), { x: 0.9, y: -0.9, label: 1 }])
+    expect(net.weights()).toEqual(before)
+    expect(net.step).toBe(100)
+    net.setData([])
+    await expect(net.train(1)).rejects.toThrow(/no points/)
+    expect(() => new TinyNet(tf, { hidden: 0 })).toThrow(/hidden units/)
+    net.dispose()
+  })
+})
