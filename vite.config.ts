@@ -90,7 +90,7 @@ export default defineConfig({
     // A page reload during `slidev export` can leave the handout without its text, so every lazily
     // imported package that is not excluded above must be listed (tests/browser/export.test.ts checks).
     include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu',
-      'three', 'three/examples/jsm/controls/OrbitControls.js', 'ml-pca', 'umap-js'],
+      'three', 'three/examples/jsm/controls/OrbitControls.js', 'ml-pca', 'umap-js', 'fft.js'],
   },
   build: {
     chunkSizeWarningLimit: 4096,

@@ -1,0 +1,98 @@
+/**
+ * The spectrogram demo in the built deck, offline: synthesised sounds, an audio file decoded locally,
+ * bad files refused with a message, and the live microphone (Chromium's fake capture device).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Deck, Watched } from '../lib/deck'
+import { openDeck, watchedPage } from '../lib/deck'
+import { deckSlides } from '../lib/slides'
+
+const slides = await deckSlides()
+const no = slides.find(s => s.content.includes('<SpectrogramView'))!.no
+
+/** A mono 16-bit PCM WAV file of a sine. */
+function wav(hz: number, seconds: number, rate = 8000): Buffer {
+  const n = Math.round(seconds * rate)
+  const b = Buffer.alloc(44 + n * 2)
+  b.write('RIFF', 0)
+  b.writeUInt32LE(36 + n * 2, 4)
+  b.write('WAVEfmt ', 8)
+  b.writeUInt32LE(16, 16)
+  b.writeUInt16LE(1, 20)
+  b.writeUInt16LE(1, 22)
+  b.writeUInt32LE(rate, 24)
+  b.writeUInt32LE(rate * 2, 28)
+  b.writeUInt16LE(2, 32)
+  b.writeUInt16LE(16, 34)
+  b.write('data', 36)
+  b.writeUInt32LE(n * 2, 40)
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin(2 * Math.PI * hz * i / rate)), 44 + i * 2)
+  return b
+}
+
+describe('spectrogram', () => {
+  let deck: Deck
+  let w: Watched
+  beforeAll(async () => {
+    deck = await openDeck({ args: ['--use-fake-device-for-media-stream'] })
+    w = await watchedPage(deck)
+  })
+  afterAll(async () => {
+    await w?.context.close()
+    await deck?.close()
+  })
+
+  it('draws the chosen sound, a dropped-in file, and refuses what is not audio', async () => {
+    await w.page.goto(`${deck.url}/${no}`)
+    const frame = w.page.locator(`[data-slidev-no="${no}"] .demo-frame`)
+    await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready')
+    const sg = frame.getByTestId('spectrogram')
+    expect(await frame.getByTestId('backend-badge').innerText()).toMatch(/CPU/)
+    const vowels = await frame.getByTestId('sg-image').getAttribute('src')
+    expect(Number(await sg.getAttribute('data-frames'))).toBeGreaterThan(100)
+    await frame.getByTestId('sg-whistle').click()
+    await expect.poll(() => sg.getAttribute('data-chosen')).toBe('whistle')
+    expect(await frame.getByTestId('sg-image').getAttribute('src')).not.toBe(vowels)
+
+    const file = frame.getByTestId('sg-file')
+    await file.setInputFiles({ name: 'tone.wav', mimeType: 'audio/wav', buffer: wav(1000, 1) })
+    await expect.poll(() => sg.getAttribute('data-chosen')).toBe('file')
+    await expect.poll(() => frame.getByAltText('spectrogram of tone.wav').count()).toBe(1)
+    await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') })
+    await expect.poll(() => frame.getByTestId('sg-message').innerText()).toMatch(/notes\.txt" is not a sound/)
+    await file.setInputFiles({ name: 'broken.wav', mimeType: 'audio/wav', buffer: Buffer.from('RIFF1234WAVEnonsense') })
+    await expect.poll(() => frame.getByTestId('sg-message').innerText()).toMatch(/broken\.wav" could not be decoded/)
+    // the last good picture stays
+    expect(await frame.getByAltText('spectrogram of tone.wav').count()).toBe(1)
+    expect(w.external).toEqual([])
+    expect(w.pageErrors).toEqual([])
+  })
+
+  it('says so when the microphone is not allowed; listens live when it is, and stops on request', async () => {
+    const frame = w.page.locator(`[data-slidev-no="${no}"] .demo-frame`)
+    await frame.getByTestId('sg-mic').click()
+    await expect.poll(() => frame.getByTestId('sg-message').innerText()).toMatch(/microphone was not allowed/)
+
+    const ctx = await deck.browser.newContext({ viewport: { width: 1280, height: 720 } })
+    await ctx.grantPermissions(['microphone'])
+    const page = await ctx.newPage()
+    const errors: string[] = []
+    page.on('pageerror', e => errors.push(e.message))
+    await page.goto(`${deck.url}/${no}`)
+    const f = page.locator(`[data-slidev-no="${no}"] .demo-frame`)
+    await expect.poll(() => f.getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready')
+    await f.getByTestId('sg-mic').click()
+    const live = f.getByTestId('sg-live')
+    await expect.poll(async () => Number(await live.getAttribute('data-columns') ?? 0), { timeout: 20_000 }).toBeGreaterThan(20)
+    await f.getByTestId('sg-mic-stop').click()
+    const n = Number(await live.getAttribute('data-columns'))
+    await page.waitForTimeout(400)
+    expect(Number(await live.getAttribute('data-columns'))).toBe(n)
+    await f.getByTestId('sg-hiss').click()
+    await expect.poll(() => f.getByTestId('spectrogram').getAttribute('data-chosen')).toBe('hiss')
+    // Granting one permission makes Chromium deny the others, so Slidev's screen wake lock is refused here
+    // (it is not in a real talk): that one rejection is expected, any other error is not.
+    expect(errors.filter(e => !/Wake Lock permission request denied/.test(e))).toEqual([])
+    await ctx.close()
+  })
+})

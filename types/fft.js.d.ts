@@ -1,0 +1,11 @@
+/** Types for fft.js (radix-4 FFT, MIT), which ships none. Only what demos/spectrogram uses. */
+declare module 'fft.js' {
+  export default class FFT {
+    constructor(size: number)
+    readonly size: number
+    createComplexArray(): number[]
+    /** Real input of length `size` → the left half of the complex spectrum, interleaved re/im. */
+    realTransform(out: number[] | Float64Array, data: ArrayLike<number>): void
+    completeSpectrum(spectrum: number[] | Float64Array): void
+  }
+}
