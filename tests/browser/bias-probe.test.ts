@@ -3,9 +3,8 @@
  * (served from the emoji package) against captions, and the bars count its picks.
  */
 import type { Locator } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Deck, Watched } from '../lib/deck'
-import { openDeck, watchedPage } from '../lib/deck'
+import { describe, expect, it } from 'vitest'
+import { deckPage } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 import { FAMILIES, TONES } from '../../demos/bias/engine'
 
@@ -14,18 +13,10 @@ const no = slides.find(s => s.content.includes('<BiasProbe'))!.no
 const counts = async (probe: Locator) => (await probe.getAttribute('data-counts'))!.split(',').map(Number)
 
 describe('bias probe', () => {
-  let deck: Deck
-  let w: Watched
-  beforeAll(async () => {
-    deck = await openDeck()
-    w = await watchedPage(deck)
-  })
-  afterAll(async () => {
-    await w?.context.close()
-    await deck?.close()
-  })
+  const page = deckPage()
 
   it('counts one pick per profession, can leave the default out, and probes a typed caption', async () => {
+    const { deck, w } = page
     const images: string[] = []
     w.page.on('response', (r) => { if (r.url().includes('/images/emoji-tones/')) images.push(`${r.status()} ${r.url()}`) })
     await w.page.goto(`${deck.url}/${no}`)

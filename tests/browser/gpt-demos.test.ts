@@ -3,9 +3,8 @@
  * views show what the engine computes.
  */
 import type { Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Deck, Watched } from '../lib/deck'
-import { blur, nav, openDeck, watchedPage } from '../lib/deck'
+import { describe, expect, it } from 'vitest'
+import { blur, deckPage, nav } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
@@ -26,18 +25,10 @@ async function grid(frame: Locator): Promise<number[][]> {
 }
 
 describe('micro-GPT demos', () => {
-  let deck: Deck
-  let w: Watched
-  beforeAll(async () => {
-    deck = await openDeck()
-    w = await watchedPage(deck)
-  })
-  afterAll(async () => {
-    await w?.context.close()
-    await deck?.close()
-  })
+  const page = deckPage()
 
   it('draws causal attention whose rows sum to 1, per layer and head', async () => {
+    const { deck, w } = page
     await w.page.goto(`${deck.url}/${heatmapNo}`)
     const frame = await ready(w.page, heatmapNo)
     const m = await grid(frame)
@@ -53,6 +44,7 @@ describe('micro-GPT demos', () => {
   })
 
   it('re-reads a typed sentence, and explains empty and over-long input', async () => {
+    const { w } = page
     const frame = w.page.locator(`[data-slidev-no="${heatmapNo}"] .demo-frame`)
     const input = frame.getByTestId('attention-text')
     await input.fill('Call me Ishmael.')
@@ -70,6 +62,7 @@ describe('micro-GPT demos', () => {
   })
 
   it('lists the most likely next words, adds a chosen one, and samples reproducibly', async () => {
+    const { deck, w } = page
     await w.page.goto(`${deck.url}/${nextWordNo}`)
     const frame = await ready(w.page, nextWordNo)
     const bars = frame.locator('[data-testid="next-word-bars"] li')

@@ -2,9 +2,8 @@
  * The spectrogram demo in the built deck, offline: synthesised sounds, an audio file decoded locally,
  * bad files refused with a message, and the live microphone (Chromium's fake capture device).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Deck, Watched } from '../lib/deck'
-import { openDeck, watchedPage } from '../lib/deck'
+import { describe, expect, it } from 'vitest'
+import { deckPage } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
@@ -31,18 +30,10 @@ function wav(hz: number, seconds: number, rate = 8000): Buffer {
 }
 
 describe('spectrogram', () => {
-  let deck: Deck
-  let w: Watched
-  beforeAll(async () => {
-    deck = await openDeck({ args: ['--use-fake-device-for-media-stream'] })
-    w = await watchedPage(deck)
-  })
-  afterAll(async () => {
-    await w?.context.close()
-    await deck?.close()
-  })
+  const page = deckPage({ args: ['--use-fake-device-for-media-stream'] })
 
   it('draws the chosen sound, a dropped-in file, and refuses what is not audio', async () => {
+    const { deck, w } = page
     await w.page.goto(`${deck.url}/${no}`)
     const frame = w.page.locator(`[data-slidev-no="${no}"] .demo-frame`)
     await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready')
@@ -69,24 +60,25 @@ describe('spectrogram', () => {
   })
 
   it('says so when the microphone is not allowed; listens live when it is, and stops on request', async () => {
+    const { deck, w } = page
     const frame = w.page.locator(`[data-slidev-no="${no}"] .demo-frame`)
     await frame.getByTestId('sg-mic').click()
     await expect.poll(() => frame.getByTestId('sg-message').innerText()).toMatch(/microphone was not allowed/)
 
     const ctx = await deck.browser.newContext({ viewport: { width: 1280, height: 720 } })
     await ctx.grantPermissions(['microphone'])
-    const page = await ctx.newPage()
+    const mic = await ctx.newPage()
     const errors: string[] = []
-    page.on('pageerror', e => errors.push(e.message))
-    await page.goto(`${deck.url}/${no}`)
-    const f = page.locator(`[data-slidev-no="${no}"] .demo-frame`)
+    mic.on('pageerror', e => errors.push(e.message))
+    await mic.goto(`${deck.url}/${no}`)
+    const f = mic.locator(`[data-slidev-no="${no}"] .demo-frame`)
     await expect.poll(() => f.getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready')
     await f.getByTestId('sg-mic').click()
     const live = f.getByTestId('sg-live')
     await expect.poll(async () => Number(await live.getAttribute('data-columns') ?? 0), { timeout: 20_000 }).toBeGreaterThan(20)
     await f.getByTestId('sg-mic-stop').click()
     const n = Number(await live.getAttribute('data-columns'))
-    await page.waitForTimeout(400)
+    await mic.waitForTimeout(400)
     expect(Number(await live.getAttribute('data-columns'))).toBe(n)
     await f.getByTestId('sg-hiss').click()
     await expect.poll(() => f.getByTestId('spectrogram').getAttribute('data-chosen')).toBe('hiss')

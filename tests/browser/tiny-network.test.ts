@@ -3,9 +3,8 @@
  * and bends the boundary, clicks add points that it then learns, and the backend badge says where it ran.
  */
 import type { Locator } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Deck, Watched } from '../lib/deck'
-import { nav, openDeck, watchedPage } from '../lib/deck'
+import { describe, expect, it } from 'vitest'
+import { deckPage, nav } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
@@ -14,18 +13,10 @@ const no = slides.find(s => s.content.includes('<TinyNetwork'))!.no
 const num = async (l: Locator, attr: string) => Number(await l.getAttribute(attr))
 
 describe('tiny network, trained live', () => {
-  let deck: Deck
-  let w: Watched
-  beforeAll(async () => {
-    deck = await openDeck()
-    w = await watchedPage(deck)
-  })
-  afterAll(async () => {
-    await w?.context.close()
-    await deck?.close()
-  })
+  const page = deckPage()
 
   it('trains: the loss falls, the points end up on the right side, and Pause stops it', async () => {
+    const { deck, w } = page
     await w.page.goto(`${deck.url}/${no}`)
     const frame = w.page.locator(`[data-slidev-no="${no}"] .demo-frame`)
     await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 120_000, interval: 300 }).toBe('ready')
@@ -48,6 +39,7 @@ describe('tiny network, trained live', () => {
   })
 
   it('adds clicked points, learns them, and resets to a fresh network', async () => {
+    const { w } = page
     const frame = w.page.locator(`[data-slidev-no="${no}"] .demo-frame`)
     const tn = frame.getByTestId('tiny-network')
     const plot = frame.getByTestId('tiny-plot')

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 // @ts-expect-error plain ESM helper without types
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs'
 // @ts-expect-error plain ESM helper without types
@@ -43,6 +44,23 @@ export interface Watched {
   external: string[]
   consoleErrors: string[]
   pageErrors: string[]
+}
+
+/**
+ * For a describe block: the deck and one watched page, opened before its tests and closed after them.
+ * Read `.deck` and `.w` inside the tests (they are set once beforeAll has run).
+ */
+export function deckPage(options?: Parameters<typeof openDeck>[0]): { readonly deck: Deck, readonly w: Watched } {
+  const s = {} as { deck: Deck, w: Watched }
+  beforeAll(async () => {
+    s.deck = await openDeck(options)
+    s.w = await watchedPage(s.deck)
+  })
+  afterAll(async () => {
+    await s.w?.context.close()
+    await s.deck?.close()
+  })
+  return s
 }
 
 /** A fresh page that blocks and records every non-local request and collects errors. */
