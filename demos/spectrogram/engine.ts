@@ -168,27 +168,38 @@ export function colour(v: number): [number, number, number] {
 }
 
 /**
+ * One frame as a column of `height` RGBA pixels, top = `maxHz`, bottom = 0 Hz, level from `floorDb` (dark)
+ * to 0 dB (bright). Each pixel takes the loudest of the bins it covers, so a narrow tone never falls
+ * between rows.
+ */
+export function frameColumn(frame: Float32Array, binHz: number, height: number, maxHz = 8000, floorDb = -80,
+  out: Uint8ClampedArray = new Uint8ClampedArray(height * 4)): Uint8ClampedArray {
+  for (let y = 0; y < height; y++) {
+    const lo = Math.floor(((height - 1 - y) / height) * maxHz / binHz)
+    const hi = Math.max(lo + 1, Math.floor(((height - y) / height) * maxHz / binHz))
+    let db = -Infinity
+    for (let k = lo; k < Math.min(hi, frame.length); k++) db = Math.max(db, frame[k]!)
+    const [r, g, b] = colour((db - floorDb) / -floorDb)
+    out[y * 4] = r
+    out[y * 4 + 1] = g
+    out[y * 4 + 2] = b
+    out[y * 4 + 3] = 255
+  }
+  return out
+}
+
+/**
  * Spectrogram → RGBA picture `width` × `height`: time on x (frames resampled), frequency on y from 0 Hz
  * (bottom) to `maxHz` (top), level from `floorDb` (dark) to 0 dB (bright).
  */
 export function toImage(s: Spectrogram, width: number, height: number, maxHz = 8000, floorDb = -80): Uint8ClampedArray<ArrayBuffer> {
   const img = new Uint8ClampedArray(width * height * 4)
   const top = Math.min(maxHz, s.sampleRate / 2)
+  const col = new Uint8ClampedArray(height * 4)
   for (let x = 0; x < width; x++) {
     const frame = s.frames[Math.min(s.frames.length - 1, Math.floor((x / width) * s.frames.length))]!
-    for (let y = 0; y < height; y++) {
-      // the loudest of the bins this row covers (a narrow tone must not fall between rows)
-      const lo = Math.floor(((height - 1 - y) / height) * top / s.binHz)
-      const hi = Math.max(lo + 1, Math.floor(((height - y) / height) * top / s.binHz))
-      let db = -Infinity
-      for (let k = lo; k < Math.min(hi, frame.length); k++) db = Math.max(db, frame[k]!)
-      const [r, g, b] = colour((db - floorDb) / -floorDb)
-      const o = (y * width + x) * 4
-      img[o] = r
-      img[o + 1] = g
-      img[o + 2] = b
-      img[o + 3] = 255
-    }
+    frameColumn(frame, s.binHz, height, top, floorDb, col)
+    for (let y = 0; y < height; y++) img.set(col.subarray(y * 4, y * 4 + 4), (y * width + x) * 4)
   }
   return img
 }
