@@ -19,10 +19,10 @@ import torch
 import torch.nn.functional as F
 
 import data as D
-from clip_model import ClipConfig, MicroClip
+from clip_model import MicroClip
 from diffusion_model import UNet, UNetConfig, Vae, VaeConfig, cosine_alpha_bar, count_params
 from tokenizer import WordPiece
-from train_clip import ClipData, augment, build_tokenizer, embed_texts, to_pixels
+from train_clip import ClipData, augment, embed_texts, load_trained, to_pixels
 from util import StagingDir, atomic_torch_save, log, optimizer_step
 
 T = 1000
@@ -49,13 +49,8 @@ def load_clip(run_dir: str, models_dir: str, ds: ClipData) -> tuple[MicroClip, W
     if not os.path.exists(ckpt):
         raise PipelineError(f"diffusion is conditioned on micro-CLIP, but {os.path.relpath(ckpt)} is missing: "
                             "run `npm run train -- clip` first (or `npm run train -- all`)")
-    st = torch.load(ckpt)
-    cfg_d = dict(st["meta"]["cfg"])
-    cfg_d["channels"] = tuple(cfg_d["channels"])
-    clip = MicroClip(ClipConfig(**cfg_d))
-    clip.load_state_dict(st["model"])
-    clip.eval().requires_grad_(False)
-    tok = build_tokenizer(ds)
+    clip, tok = load_trained(run_dir, ds)
+    clip.requires_grad_(False)
     parity = os.path.join(models_dir, "micro-clip", "parity.json")
     if not os.path.exists(parity):
         raise PipelineError(f"{parity} is missing: export micro-CLIP first (`npm run train -- clip`)")

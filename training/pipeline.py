@@ -2,7 +2,8 @@
 
 Stages (run in this order by `all`):
   data   read the emoji packages, build and cache the image arrays, print the data summary
-  clip   train micro-CLIP, evaluate, export ONNX + tokenizer + embeddings + model card
+  clip   train micro-CLIP (phase 1: both towers from scratch on emoji; phase 2: vectors for words no
+         caption uses, from WordNet, all else frozen), evaluate, export ONNX + tokenizer + embeddings + card
   gpt    train micro-GPT on Moby-Dick (+ generated pronoun sentences), export ONNX + tokenizer + card
   diffusion  train the autoencoder, then the latent UNet conditioned on micro-CLIP's text encoder;
          evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint)
@@ -24,9 +25,9 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt", "diffusion"]
-FULL = {"clip": {"steps": 2400, "batch": 256}, "gpt": {"steps": 3000, "batch": 48},
+FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps": 3000, "batch": 48},
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}}
-SMOKE = {"clip": {"steps": 15, "batch": 48}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
+SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
          "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}}
 
 
@@ -74,10 +75,13 @@ def main(argv: list[str]) -> int:
             log(f"data: wrote {os.path.relpath(card, ROOT)}")
         if "clip" in todo:
             from export_clip import export
-            from train_clip import train
+            from train_clip import train, tune_text, write_metrics
 
             r = recipe["clip"]
-            model, tok, ds, metrics = train(run_dir, cache_dir, r["steps"], r["batch"], args.seed)
+            model, tok, ds, first = train(run_dir, cache_dir, r["steps"], r["batch"], args.seed)
+            log(f"clip: phase 1 held-out top-5 {first.get('held_out_top5', 0):.1%}; phase 2 learns vectors for new words from WordNet")
+            model, tok, metrics = tune_text(run_dir, model, tok, ds, r["text_steps"], r["batch"], args.seed)
+            metrics = write_metrics(run_dir, first, metrics)
             log("clip metrics: " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
             log(f"clip: top-1 train noto {metrics.get('train_noto_top1', 0):.1%} twemoji {metrics.get('train_twemoji_top1', 0):.1%} "
                 f"| held-out top-5 {metrics.get('held_out_top5', 0):.1%} (chance {metrics['chance_top5']:.2%})")

@@ -99,5 +99,51 @@ class Resume(unittest.TestCase):
             self.assertEqual([p[0] for p in torch.load(os.path.join(b, "clip.ckpt"))["curve"]], [2, 4])
 
 
+class Dictionary(unittest.TestCase):
+    def test_wordnet_lookups(self):
+        import lexicon as L
+
+        wn = L.WordNet()
+        self.assertIn("grin", wn.base_forms("grinning", "verb"))  # doubled consonant
+        self.assertEqual(wn.base_forms("roosters", "noun"), ["rooster"])
+        entry = {e.word: e for e in L.build_lexicon(wn, ["rooster", "zzqx"])}
+        self.assertNotIn("zzqx", entry)
+        self.assertIn("chicken", " ".join(entry["rooster"].synonyms + entry["rooster"].kinds + entry["rooster"].definitions))
+        with tempfile.TemporaryDirectory() as empty, self.assertRaises(L.LexiconError):
+            L.WordNet(empty)
+
+    def test_phase2_learns_new_words_only_and_resumes(self):
+        import torch
+
+        from train_clip import embed_texts, load_trained, train, training_words, tune_text
+
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            model, tok, ds, _ = train(a, cache, steps=2, batch=8, seed=7, limit=60, log_every=100)
+            shutil.copy(os.path.join(a, "clip.ckpt"), os.path.join(b, "clip.ckpt"))
+            captions = [ds.names[i] for i in ds.train[:6]] + [ds.names[ds.train[0]] + ", dark skin tone"]
+            before = embed_texts(model, tok, captions)
+            net, tok2, _ = tune_text(a, model, tok, ds, steps=4, batch=16, seed=7, ckpt_every=2)
+            new = [w for w in tok2.vocab[len(tok.vocab):]]
+            self.assertTrue(new and not set(new) & training_words(ds), "new tokens are words no training caption uses")
+            self.assertEqual(tok2.vocab[: len(tok.vocab)], tok.vocab)
+            self.assertTrue(torch.equal(net.text.tok.weight[: len(tok.vocab)], model.text.tok.weight))
+            self.assertTrue(torch.allclose(embed_texts(net, tok2, captions), before, atol=1e-6), "phase-1 captions keep their embedding")
+            moved = net.text.tok.weight[len(tok.vocab):]
+            self.assertGreater(float(moved.std()), 0.0)
+
+            def stop(step):
+                if step == 3:
+                    raise KeyboardInterrupt
+
+            with self.assertRaises(KeyboardInterrupt):
+                tune_text(b, model, tok, ds, steps=4, batch=16, seed=7, ckpt_every=2, on_step=stop)
+            resumed, _, _ = tune_text(b, model, tok, ds, steps=4, batch=16, seed=7, ckpt_every=2)
+            self.assertTrue(torch.equal(resumed.text.tok.weight, net.text.tok.weight))
+            loaded, tok3 = load_trained(b, ds)  # what the diffusion stage and a re-export load
+            self.assertEqual(tok3.vocab, tok2.vocab)
+            self.assertTrue(torch.equal(loaded.text.tok.weight, net.text.tok.weight))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -225,3 +225,186 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
     with open(os.path.join(run_dir, "clip_metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
     return model, tok, ds, metrics
+
+
+# ------------------------------------------------------------------------------------ phase 2
+def training_words(ds: ClipData) -> set[str]:
+    """Every word any training caption can contain."""
+    from tokenizer import pre_tokenize
+
+    texts = [t for i in ds.train for t in [ds.emoji[i].name] + ds.emoji[i].keywords] + list(D.TONES.values())
+    return {w for t in texts for w in pre_tokenize(t)}
+
+
+def lexicon_words(ds: ClipData) -> list[str]:
+    """The words phase 2 looks up: every word of every emoji *name* (the names are the labels a
+    zero-shot test ranks, so they are known in advance), the training emoji's keywords and the
+    projector's film words. Held-out emoji contribute their names only: never keywords, never images."""
+    import lexicon as L
+    from tokenizer import EXTRA_WORDS
+
+    texts = list(ds.names) + [k for i in ds.train for k in ds.emoji[i].keywords] + EXTRA_WORDS
+    return L.words_of(texts)
+
+
+def build_dictionary_tokenizer(ds: ClipData, lex) -> WordPiece:
+    """Phase 1's vocabulary plus a whole-word token for each dictionary headword and each word the
+    entries use at least three times, leaving out every word a training caption uses: those keep
+    phase 1's spelling, so every training caption tokenizes exactly as before."""
+    from collections import Counter
+
+    import lexicon as L
+    from tokenizer import pre_tokenize
+
+    old = build_tokenizer(ds).vocab
+    counts: Counter[str] = Counter()
+    for e in lex:
+        for t in e.synonyms + e.kinds + e.definitions:
+            counts.update(w for w in pre_tokenize(t) if w.isalpha())
+    seen = training_words(ds)
+    added = ({e.word for e in lex} | {w for w, c in counts.items() if c >= 3 and w not in L.STOP}) - seen - set(old)
+    return WordPiece(old + sorted(added))
+
+
+def _extend_text_tower(model: MicroClip, old_tok: WordPiece, new_tok: WordPiece) -> MicroClip:
+    """A copy of `model` whose token table covers `new_tok`'s vocabulary (which starts with
+    `old_tok`'s, in order): known tokens keep their vectors, a new word starts at the mean of the
+    pieces phase 1 spelled it with."""
+    cfg = ClipConfig(**{**model.cfg.to_dict(), "channels": tuple(model.cfg.channels), "vocab_size": len(new_tok.vocab)})
+    new = MicroClip(cfg)
+    state = {k: v for k, v in model.state_dict().items() if k != "text.tok.weight"}
+    new.load_state_dict(state, strict=False)
+    old_w = model.text.tok.weight.detach()
+    n_old = len(old_tok.vocab)
+    assert new_tok.vocab[:n_old] == old_tok.vocab
+    with torch.no_grad():
+        new.text.tok.weight[:n_old] = old_w
+        for i in range(n_old, len(new_tok.vocab)):
+            new.text.tok.weight[i] = old_w[old_tok.word_ids(new_tok.vocab[i])].mean(0)
+    return new
+
+
+def tune_text(run_dir: str, model: MicroClip, tok: WordPiece, ds: ClipData, steps: int, batch: int, seed: int,
+              lr: float = 2e-3, log_every: int = 50, ckpt_every: int = 250,
+              on_step=None) -> tuple[MicroClip, WordPiece, dict]:
+    """Phase 2: vectors for words no training caption uses, learned from a dictionary.
+
+    Phase 1 can only spell such words letter by letter, so "rooster" lands wherever its letters lead.
+    Here each of them gets a token of its own, and only those new token vectors are trained — every
+    weight of phase 1 stays frozen — so that a word lands where the frozen text encoder puts its
+    WordNet entry ("cock chicken adult male chicken"). This is learning word vectors from definitions
+    (Hill et al. 2016; Bahdanau et al. 2017). Every caption made of phase-1 tokens (every training
+    caption) keeps exactly the embedding it had, so the diffusion model conditioned on phase 1's text
+    encoder sees the same conditioning. No image is involved. Resumable from `clip_text.ckpt`."""
+    import lexicon as L
+
+    lex = L.build_lexicon(L.WordNet(), lexicon_words(ds))
+    new_tok = build_dictionary_tokenizer(ds, lex)
+    base = fingerprint(model)
+    net = _extend_text_tower(model, tok, new_tok)
+    net.requires_grad_(False)
+    table = net.text.tok.weight
+    table.requires_grad_(True)
+    n_old = len(tok.vocab)
+    keep_old = torch.ones(len(new_tok.vocab), 1)
+    keep_old[:n_old] = 0
+    table.register_hook(lambda grad: grad * keep_old)  # phase 1's tokens stay exactly as they were
+    opt = torch.optim.Adam([table], lr=lr)  # no weight decay: it would move the frozen rows
+    warm = max(1, min(50, steps // 10))
+    sched = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))
+    meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "vocab": len(new_tok.vocab), "entries": len(lex),
+            "base": base}
+    ckpt = os.path.join(run_dir, "clip_text.ckpt")
+    start, hist, elapsed0 = 0, [], 0.0
+    if os.path.exists(ckpt):
+        try:
+            st = torch.load(ckpt)
+        except Exception as exc:
+            raise RuntimeError(f"checkpoint {ckpt} is unreadable ({exc}); delete it to start this phase afresh") from exc
+        if st.get("meta") == meta:
+            with torch.no_grad():
+                table.copy_(st["table"])
+            opt.load_state_dict(st["opt"])
+            start, hist, elapsed0 = st["step"], st["hist"], st["elapsed"]
+            log(f"clip words: resuming from step {start}")
+        else:
+            log("clip words: checkpoint is from different settings; starting afresh")
+    log(f"clip words: {len(lex)} dictionary entries, {len(new_tok.vocab) - n_old} new words "
+        f"(vocab {n_old} -> {len(new_tok.vocab)}); every other weight frozen")
+    t0 = time.time()
+    net.eval()  # no dropout anywhere; the frozen tower behaves exactly as at inference
+    scale = net.logit_scale.detach().clamp(max=math.log(100)).exp()
+    for step in range(start, steps):
+        rng = random.Random(seed * 7_000_003 + step)
+        entries = rng.sample(lex, k=min(batch, len(lex)))
+        a = F.normalize(net.encode_text(*new_tok.batch([e.word for e in entries]))[0], dim=-1)
+        b = F.normalize(net.encode_text(*new_tok.batch([L.describe(e, rng) for e in entries]))[0], dim=-1)
+        logits = scale * a @ b.t()
+        t = torch.arange(len(entries))
+        loss = (F.cross_entropy(logits, t) + F.cross_entropy(logits.t(), t)) / 2
+        hist.append(optimizer_step(opt, net.text.tok, loss, lr * sched(step)))
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            log(f"clip words: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.3f} "
+                f"({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
+        if (step + 1) % ckpt_every == 0 and step + 1 < steps:
+            atomic_torch_save({"meta": meta, "table": table.detach().clone(), "opt": opt.state_dict(), "step": step + 1,
+                               "hist": hist, "elapsed": elapsed0 + time.time() - t0}, ckpt)
+        if on_step is not None:
+            on_step(step + 1)
+    seconds = time.time() - t0
+    net.requires_grad_(False)
+    metrics = evaluate(net, new_tok, ds)
+    net.eval()
+    metrics.update({"words_seconds": round(elapsed0 + seconds, 1), "words_steps": steps,
+                    "dictionary_entries": len(lex), "new_words": len(new_tok.vocab) - n_old})
+    atomic_torch_save({"meta": meta, "table": table.detach().clone(), "step": steps, "hist": hist, "done": True,
+                       "elapsed": elapsed0 + seconds, "opt": opt.state_dict()}, ckpt)
+    return net, new_tok, metrics
+
+
+def fingerprint(model: MicroClip) -> str:
+    """A short hash of the weights, so a later phase notices when the one before it was retrained."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for k, v in sorted(model.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.detach().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def load_trained(run_dir: str, ds: ClipData) -> tuple[MicroClip, WordPiece]:
+    """The finished micro-CLIP of a run: phase 1's checkpoint, with phase 2's text tower when that
+    phase has run on top of it. Raises FileNotFoundError when phase 1 has not run."""
+    path = os.path.join(run_dir, "clip.ckpt")
+    st = torch.load(path)
+    cfg = dict(st["meta"]["cfg"])
+    cfg["channels"] = tuple(cfg["channels"])
+    model = MicroClip(ClipConfig(**cfg))
+    model.load_state_dict(st["model"])
+    tok = build_tokenizer(ds)
+    path2 = os.path.join(run_dir, "clip_text.ckpt")
+    if os.path.exists(path2):
+        st2 = torch.load(path2)
+        if st2.get("done") and st2["meta"].get("base") == fingerprint(model):
+            import lexicon as L
+
+            new_tok = build_dictionary_tokenizer(ds, L.build_lexicon(L.WordNet(), lexicon_words(ds)))
+            model = _extend_text_tower(model, tok, new_tok)
+            with torch.no_grad():
+                model.text.tok.weight.copy_(st2["table"])
+            tok = new_tok
+    return model.eval(), tok
+
+
+def write_metrics(run_dir: str, first: dict, final: dict) -> dict:
+    """clip_metrics.json: the finished model's metrics, with phase 1's beside them (`phase1`)."""
+    keep = ("held_out_top1", "held_out_top5", "held_out_noto_top5", "held_out_twemoji_top5", "train_noto_top1",
+            "train_twemoji_top1", "train_seconds_total", "steps", "batch", "params", "curve", "final_loss")
+    out = {**final, "phase1": {k: first[k] for k in keep if k in first}}
+    for k in ("train_seconds_total", "steps", "batch", "seed", "curve"):
+        if k in first:
+            out[k] = first[k]
+    with open(os.path.join(run_dir, "clip_metrics.json"), "w") as f:
+        json.dump(out, f, indent=2)
+    return out

@@ -32,6 +32,7 @@ class StagingDir:
         parent = os.path.dirname(self.final)
         os.makedirs(parent, exist_ok=True)
         self.path = tempfile.mkdtemp(prefix=f".{os.path.basename(self.final)}.staging-", dir=parent)
+        os.chmod(self.path, 0o755)  # mkdtemp makes it private; a model folder is served to everyone
 
     def __enter__(self) -> str:
         return self.path
