@@ -311,6 +311,8 @@ film words. Text only.
    them from the dictionary. No image is involved, and every caption built from phase-1 words keeps
    exactly its phase-1 embedding (so micro-diffusion's conditioning on training captions is unchanged).
 
+Both phases: {m.get('train_seconds_total', 0) + m.get('words_seconds', 0):.0f} s (≈ {(m.get('train_seconds_total', 0) + m.get('words_seconds', 0)) / 60:.0f} min).
+
 ## Metrics (each image ranked against all {m.get('n_names')} emoji names)
 | measure | Noto | Twemoji | chance | goal |
 |---|---|---|---|---|
