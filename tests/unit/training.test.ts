@@ -16,7 +16,7 @@ describe('training pipeline', () => {
   if (!py)
     console.warn('training pipeline tests skipped: no Python with PyTorch (Debian: apt-get install python3-torch python3-onnx python3-pil)')
 
-  it.skipIf(!py)('handles bad data, writes models atomically and resumes exactly', () => {
+  it.skipIf(!py)('handles bad data, writes models atomically, resumes exactly and learns dictionary words', () => {
     const r = spawnSync(py!, ['-m', 'unittest', '-v', 'test_pipeline'], {
       cwd: join(ROOT, 'training'),
       encoding: 'utf8',
@@ -24,6 +24,6 @@ describe('training pipeline', () => {
       timeout: 600_000,
     })
     expect(r.status, r.stderr.slice(-3000)).toBe(0)
-    expect(r.stderr).toMatch(/Ran 4 tests/)
+    expect(r.stderr).toMatch(/Ran 6 tests/)
   })
 })
