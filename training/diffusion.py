@@ -23,7 +23,7 @@ from clip_model import MicroClip
 from diffusion_model import UNet, UNetConfig, Vae, VaeConfig, cosine_alpha_bar, count_params
 from tokenizer import WordPiece
 from train_clip import ClipData, augment, embed_texts, load_trained, to_pixels
-from util import StagingDir, atomic_torch_save, log, optimizer_step
+from util import StagingDir, atomic_torch_save, cosine_lr, load_checkpoint, log, optimizer_step
 
 T = 1000
 # Sampling starts at t = 980, not 1000: with the cosine schedule ᾱ_1000 ≈ 2e-9, so the first x̂₀ would divide
@@ -92,16 +92,8 @@ class TextCache:
 
 # ------------------------------------------------------------------------------------ checkpoints
 def _resume(path: str, meta: dict, name: str) -> dict | None:
-    if not os.path.exists(path):
-        return None
-    try:
-        st = torch.load(path)
-    except Exception as exc:
-        raise PipelineError(f"checkpoint {path} is unreadable ({exc}); delete it to start this phase afresh") from exc
-    if st.get("meta") != meta:
-        log(f"{name}: checkpoint is from different settings; starting afresh")
-        return None
-    if not st.get("done"):
+    st = load_checkpoint(path, meta, name, PipelineError)
+    if st and not st.get("done"):
         log(f"{name}: resuming from step {st['step']}")
     return st
 
@@ -112,10 +104,6 @@ def _restore(st: dict, model: torch.nn.Module, opt: torch.optim.Optimizer, g: to
     opt.load_state_dict(st["opt"])
     g.set_state(st["gen"])
     return st["step"], st["hist"], st["elapsed"]
-
-
-def _cosine_lr(step: int, steps: int, warm: int) -> float:
-    return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / steps)))
 
 
 # --------------------------------------------------------------------------------------------- VAE
@@ -140,7 +128,7 @@ def train_vae(run_dir: str, ds: ClipData, steps: int, batch: int, seed: int, lr:
         rng = random.Random(seed * 7_000_003 + step)
         idx = [rng.choice(ds.by_emoji[rng.choice(ds.train)]) for _ in range(batch)]
         x = augment(ds.images(idx), g)
-        hist.append(optimizer_step(opt, vae, vae.loss(x, g), lr * _cosine_lr(step, steps, warm)))
+        hist.append(optimizer_step(opt, vae, vae.loss(x, g), lr * cosine_lr(step, steps, warm)))
         if (step + 1) % log_every == 0 or step + 1 == steps:
             log(f"vae: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.4f} ({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
         if (step + 1) % ckpt_every == 0 and step + 1 < steps:
@@ -224,7 +212,7 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
         w = snr.clamp(max=SNR_GAMMA) / snr
         pred = unet(xt, t.float(), ctx, mask, pooled)
         loss = (w * (pred - eps).pow(2).mean(dim=(1, 2, 3))).mean()
-        hist.append(optimizer_step(opt, unet, loss, lr * _cosine_lr(step, steps, warm)))
+        hist.append(optimizer_step(opt, unet, loss, lr * cosine_lr(step, steps, warm)))
         d = min(ema_decay, (1 + step) / (10 + step))
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), unet.parameters()):

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 import data as D
 from clip_model import ClipConfig, MicroClip, count_params
 from tokenizer import WordPiece, build_vocab
-from util import atomic_torch_save, log, optimizer_step
+from util import atomic_torch_save, cosine_lr, load_checkpoint, log, optimizer_step
 
 
 def to_pixels(rgba: torch.Tensor, background: float | torch.Tensor = D.BACKGROUND / 255.0) -> torch.Tensor:
@@ -167,26 +167,20 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
     model = MicroClip(cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.02, betas=(0.9, 0.98))
     warm = max(1, min(150, steps // 10))
-    sched = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))
+    sched = lambda s: cosine_lr(s, steps, warm)
     g = torch.Generator().manual_seed(seed)
     start, hist, elapsed0, curve = 0, [], 0.0, []
     ckpt = os.path.join(run_dir, "clip.ckpt")
     meta = {"steps": steps, "batch": batch, "seed": seed, "limit": limit, "lr": lr, "cfg": cfg.to_dict()}
-    if os.path.exists(ckpt):
-        try:
-            st = torch.load(ckpt)
-        except Exception as exc:
-            raise RuntimeError(f"checkpoint {ckpt} is unreadable ({exc}); delete it to start this stage afresh") from exc
-        if st.get("meta") == meta:
-            model.load_state_dict(st["model"])
-            opt.load_state_dict(st["opt"])
-            g.set_state(st["gen"])
-            torch.set_rng_state(st["torch_rng"])
-            start, hist, curve = st["step"], st["hist"], st.get("curve", [])
-            elapsed0 = st.get("elapsed", _legacy_elapsed(run_dir, st))
-            log(f"clip: resuming from step {start}")
-        else:
-            log("clip: checkpoint is from different settings; starting afresh")
+    st = load_checkpoint(ckpt, meta, "clip")
+    if st:
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        g.set_state(st["gen"])
+        torch.set_rng_state(st["torch_rng"])
+        start, hist, curve = st["step"], st["hist"], st.get("curve", [])
+        elapsed0 = st.get("elapsed", _legacy_elapsed(run_dir, st))
+        log(f"clip: resuming from step {start}")
     log(f"clip: {count_params(model):,} parameters ({count_params(model.image):,} image, "
         f"{count_params(model.text):,} text), vocab {len(tok.vocab)}, {len(ds.train)} train / {len(ds.held)} held-out emoji")
     t0, train_emoji = time.time(), np.array(ds.train)
@@ -311,24 +305,18 @@ def tune_text(run_dir: str, model: MicroClip, tok: WordPiece, ds: ClipData, step
     table.register_hook(lambda grad: grad * keep_old)  # phase 1's tokens stay exactly as they were
     opt = torch.optim.Adam([table], lr=lr)  # no weight decay: it would move the frozen rows
     warm = max(1, min(50, steps // 10))
-    sched = lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))
+    sched = lambda s: cosine_lr(s, steps, warm)
     meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "vocab": len(new_tok.vocab), "entries": len(lex),
             "base": base}
     ckpt = os.path.join(run_dir, "clip_text.ckpt")
     start, hist, elapsed0 = 0, [], 0.0
-    if os.path.exists(ckpt):
-        try:
-            st = torch.load(ckpt)
-        except Exception as exc:
-            raise RuntimeError(f"checkpoint {ckpt} is unreadable ({exc}); delete it to start this phase afresh") from exc
-        if st.get("meta") == meta:
-            with torch.no_grad():
-                table.copy_(st["table"])
-            opt.load_state_dict(st["opt"])
-            start, hist, elapsed0 = st["step"], st["hist"], st["elapsed"]
-            log(f"clip words: resuming from step {start}")
-        else:
-            log("clip words: checkpoint is from different settings; starting afresh")
+    st = load_checkpoint(ckpt, meta, "clip words")
+    if st:
+        with torch.no_grad():
+            table.copy_(st["table"])
+        opt.load_state_dict(st["opt"])
+        start, hist, elapsed0 = st["step"], st["hist"], st["elapsed"]
+        log(f"clip words: resuming from step {start}")
     log(f"clip words: {len(lex)} dictionary entries, {len(new_tok.vocab) - n_old} new words "
         f"(vocab {n_old} -> {len(new_tok.vocab)}); every other weight frozen")
     t0 = time.time()

@@ -1,6 +1,7 @@
 """Small helpers shared by the training stages: logging and atomic writes."""
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import sys
@@ -50,6 +51,26 @@ class StagingDir:
         if old:
             shutil.rmtree(old, ignore_errors=True)
         return False
+
+
+def load_checkpoint(path: str, meta: dict, name: str, error: type[Exception] = RuntimeError) -> dict | None:
+    """The checkpoint at `path` if it was written with these settings (`meta`), else None (logged).
+    An unreadable file raises `error` with what to do."""
+    if not os.path.exists(path):
+        return None
+    try:
+        st = torch.load(path)
+    except Exception as exc:
+        raise error(f"checkpoint {path} is unreadable ({exc}); delete it to start this phase afresh") from exc
+    if st.get("meta") != meta:
+        log(f"{name}: checkpoint is from different settings; starting afresh")
+        return None
+    return st
+
+
+def cosine_lr(step: int, steps: int, warm: int) -> float:
+    """Linear warm-up over `warm` steps, then cosine decay to zero at `steps`."""
+    return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / steps)))
 
 
 def optimizer_step(opt: torch.optim.Optimizer, model: torch.nn.Module, loss: torch.Tensor, lr: float,
