@@ -73,6 +73,9 @@ function localRuntime(): Plugin {
 }
 
 export default defineConfig({
+  // The demos' shared state (composables/demoSync.ts): the dev server keeps it and relays every change,
+  // so presenter, audience and remote windows follow one another.
+  slidev: { serverRef: { state: { demos: {} } } },
   plugins: [localRuntime()],
   resolve: {
     alias: {

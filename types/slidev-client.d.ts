@@ -20,4 +20,23 @@ declare module '@slidev/client' {
   export function useIsSlideActive(): ComputedRef<boolean>
   export function onSlideEnter(fn: () => void): void
   export function onSlideLeave(fn: () => void): void
+  export function useSlideContext(): {
+    $page: Ref<number>
+    /** 'slide' | 'presenter' | 'previewNext' | 'overview' | 'none' (state/syncState.ts, constants.ts). */
+    $renderContext: Ref<string>
+  }
+  export const configs: { title?: string, slidesTitle?: string }
+  export function createSyncState<State extends object>(serverState: State, defaultState: State, persist?: boolean): {
+    init: (channelKey: string) => void
+    onPatch: (fn: (state: State) => void) => void
+    onUpdate: (patch: Partial<State>) => void
+    patch: <K extends keyof State>(key: K, value: State[K]) => void
+    state: State
+  }
+}
+
+/** Synced by Slidev's dev server (vite-plugin-vue-server-ref); vite.config.ts declares it. */
+declare module 'server-reactive:demos?diff' {
+  const state: Record<string, unknown>
+  export default state
 }

@@ -53,3 +53,8 @@ export function classify(message: string): DemoErrorCode {
     return 'backend'
   return 'unknown'
 }
+
+/** The text of anything thrown, for a demo's own message line. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -25,16 +25,30 @@ export interface SquareImage {
   note: string
 }
 
-const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|bmp|avif|svg\+xml|x-icon|vnd\.microsoft\.icon)$/
+/**
+ * The image type that a file's first bytes say it is, whatever its name or the server's content type
+ * claim (a static server may call a JPEG application/octet-stream); null when they are no image format.
+ */
+export function sniffImageType(head: Uint8Array): string | null {
+  const at = (offset: number, text: string) => [...text].every((ch, i) => head[offset + i] === ch.charCodeAt(0))
+  if (head[0] === 0x89 && at(1, 'PNG')) return 'image/png'
+  if (head[0] === 0xFF && head[1] === 0xD8 && head[2] === 0xFF) return 'image/jpeg'
+  if (at(0, 'GIF8')) return 'image/gif'
+  if (at(0, 'RIFF') && at(8, 'WEBP')) return 'image/webp'
+  if (at(0, 'BM')) return 'image/bmp'
+  if (at(4, 'ftypavif') || at(4, 'ftypavis')) return 'image/avif'
+  if (head[0] === 0 && head[1] === 0 && head[2] === 1 && head[3] === 0) return 'image/x-icon'
+  const text = new TextDecoder().decode(head).trimStart().toLowerCase()
+  if (text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('<svg'))) return 'image/svg+xml'
+  return null
+}
 
-/** Says why a file cannot be used as an image, or null when it looks usable. */
-export function checkImageFile(file: { name: string, type: string, size: number }): string | null {
+/** Says why a file cannot be used as an image (by its size), or null when it may be one. */
+export function checkImageFile(file: { name: string, size: number }): string | null {
   if (file.size === 0)
     return `"${file.name}" is empty.`
   if (file.size > MAX_FILE_BYTES)
     return `"${file.name}" is ${(file.size / 1024 / 1024).toFixed(0)} MB; images up to ${MAX_FILE_BYTES / 1024 / 1024} MB can be used.`
-  if (file.type && !IMAGE_TYPES.test(file.type))
-    return `"${file.name}" is not an image (${file.type}). Drop a PNG, JPEG, GIF or WebP file.`
   return null
 }
 
@@ -46,11 +60,14 @@ export type Crop = [number, number, number]
  * background.
  */
 export async function blobToSquare(blob: Blob, size: number, name = 'image', background = BACKGROUND, crop?: Crop): Promise<SquareImage> {
-  const problem = checkImageFile({ name, type: blob.type, size: blob.size })
+  const problem = checkImageFile({ name, size: blob.size })
   if (problem) throw new ImageInputError(problem)
+  const type = sniffImageType(new Uint8Array(await blob.slice(0, 512).arrayBuffer()))
+  if (!type)
+    throw new ImageInputError(`"${name}" is not an image${blob.type ? ` (${blob.type})` : ''}. Drop a PNG, JPEG, GIF or WebP file.`)
   let full: ImageBitmap
   try {
-    full = await createImageBitmap(blob)
+    full = await createImageBitmap(blob.type === type ? blob : new Blob([blob], { type }))
   }
   catch {
     throw new ImageInputError(`"${name}" could not be decoded: the file is damaged or not an image.`)
