@@ -54,10 +54,14 @@ function create<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
   const fire = (name: string) => handlers.get(name)?.forEach(fn => fn())
   const snapshot = () => JSON.stringify(toRaw(ui))
 
+  // Slidev's sync does not send a change made right after a message arrived (in the same timer tick it
+  // treats every change as the incoming one), so our changes are handed over in the next tick.
+  let publishing: ReturnType<typeof setTimeout> | undefined
   function commit() {
     current = nextRevision(isEnvelope(env) && isNewer(env, current) ? env : current, WINDOW_ID)
     mine = { v: SYNC_VERSION, ...current, data: JSON.parse(snapshot()) as S, acts: { ...done } }
-    Object.assign(env, plainCopy(mine))
+    clearTimeout(publishing)
+    publishing = setTimeout(() => Object.assign(env, plainCopy(mine)), 0)
   }
 
   /** An envelope arrived (or was found on the server): keep it if it is newer, else put ours back. */

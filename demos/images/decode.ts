@@ -63,8 +63,11 @@ export async function blobToSquare(blob: Blob, size: number, name = 'image', bac
   const problem = checkImageFile({ name, size: blob.size })
   if (problem) throw new ImageInputError(problem)
   const type = sniffImageType(new Uint8Array(await blob.slice(0, 512).arrayBuffer()))
-  if (!type)
-    throw new ImageInputError(`"${name}" is not an image${blob.type ? ` (${blob.type})` : ''}. Drop a PNG, JPEG, GIF or WebP file.`)
+  if (!type) {
+    throw new ImageInputError(blob.type.startsWith('image/')
+      ? `"${name}" could not be decoded: the file is damaged or not an image.`
+      : `"${name}" is not an image${blob.type ? ` (${blob.type})` : ''}. Drop a PNG, JPEG, GIF or WebP file.`)
+  }
   let full: ImageBitmap
   try {
     full = await createImageBitmap(blob.type === type ? blob : new Blob([blob], { type }))

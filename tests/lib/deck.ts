@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { chromium } from 'playwright-core'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 // @ts-expect-error plain ESM helper without types
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs'
 // @ts-expect-error plain ESM helper without types
@@ -98,4 +98,30 @@ export async function nav(page: Page): Promise<NavState> {
 /** Moves keyboard focus out of any input, so arrow keys reach Slidev. */
 export async function blur(page: Page): Promise<void> {
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+}
+
+/** The demo frame on slide `no` of a page (in the presenter view: the current slide's, not the preview's). */
+export function demoFrame(page: Page, no: number): Locator {
+  return page.locator(`[data-slidev-no="${no}"] .demo-frame`).first()
+}
+
+/**
+ * Waits until the demo on slide `no` has loaded, and fails with its error text if it could not. The one
+ * wait-for-ready of the browser tests.
+ */
+export async function ready(page: Page, no: number, timeout = 120_000): Promise<Locator> {
+  const frame = demoFrame(page, no)
+  await expect.poll(() => frame.getAttribute('data-phase'), { timeout, interval: 200 }).toMatch(/ready|error/)
+  if (await frame.getAttribute('data-phase') !== 'ready')
+    throw new Error(`the demo on slide ${no} failed: ${await frame.getByTestId('demo-error').innerText()}`)
+  return frame
+}
+
+/** A second page in the same browser context (a presenter window beside an audience window), watched the same way. */
+export async function siblingPage(w: Watched): Promise<Watched> {
+  const page = await w.context.newPage()
+  const s: Watched = { page, context: w.context, external: w.external, consoleErrors: [], pageErrors: [] }
+  page.on('console', (m) => { if (m.type() === 'error') s.consoleErrors.push(m.text()) })
+  page.on('pageerror', e => s.pageErrors.push(e.message))
+  return s
 }
