@@ -83,3 +83,36 @@ describe('tiny network training (tfjs, CPU backend)', () => {
     net.dispose()
   })
 })
+
+describe('a training run replayed in another window (demos/tinynet/run.ts)', () => {
+  it('reaches the same network by carrying on or by replaying from the seed, with clicked points at their steps', async () => {
+    const { TrainingRun } = await import('../../demos/tinynet/run')
+    const added = [{ x: 0.5, y: 0.5, label: 1 as const, at: 7 }, { x: -0.2, y: 0.1, label: 0 as const, at: 23 }]
+    // The window that trained live: one step per frame, points taken in at the step they were clicked.
+    const live = new TrainingRun(tf, { dataset: 'moons', hidden: 4 })
+    for (let s = 0; s < 40; s++) {
+      live.take(added.filter(p => p.at <= live.step))
+      await live.train(1)
+    }
+    // Another window catching up from step 0, and one that had run ahead (it must start again).
+    const replay = new TrainingRun(tf, { dataset: 'moons', hidden: 4 })
+    expect(replay.canReach(40, added)).toBe(true)
+    await replay.trainTo(40, added)
+    const ahead = new TrainingRun(tf, { dataset: 'moons', hidden: 4 })
+    await ahead.train(45)
+    expect(ahead.canReach(40, added)).toBe(false)
+    // A window that took a point in late cannot carry on either.
+    const late = new TrainingRun(tf, { dataset: 'moons', hidden: 4 })
+    await late.train(10)
+    late.take(added.slice(0, 1))
+    expect(late.canReach(40, added)).toBe(false)
+
+    expect(replay.step).toBe(40)
+    expect(replay.points).toEqual(live.points)
+    const [a, b] = [live.weights(), replay.weights()]
+    expect(b.w1.flat().map((v, i) => Math.abs(v - a.w1.flat()[i]!))).toSatisfy((d: number[]) => Math.max(...d) < 1e-5)
+    expect(Math.abs(b.b2 - a.b2)).toBeLessThan(1e-5)
+    expect(Array.from(await replay.boundary(8))).toEqual(Array.from(await live.boundary(8)))
+    for (const r of [live, replay, ahead, late]) r.dispose()
+  })
+})
