@@ -1,7 +1,10 @@
 import { defineRootSetup } from '@slidev/types'
 import { useNav } from '@slidev/client'
+import { watch } from 'vue'
+import { watchPrintGates } from './printGate'
 
 /**
+ * In print mode, opens the print gates when the handout is complete (setup/printGate.ts).
  * Exposes read-only navigation state as window.__underTheHood.nav so the browser tests and the
  * benchmark can tell which slide is showing and how many there are (Slidev only does this in dev).
  */
@@ -16,6 +19,10 @@ export default defineRootSetup(() => {
     get clicksTotal() { return nav.clicksTotal.value },
     get isPrint() { return nav.isPrintMode.value },
   }
+  let stopGates: (() => void) | undefined
+  watch(nav.isPrintMode, (print) => {
+    if (print) stopGates ??= watchPrintGates(document, () => nav.total.value)
+  }, { immediate: true })
   // `npm run bench` opens the deck with ?bench and calls these engine timings (loaded only then).
   if (new URLSearchParams(location.search).has('bench'))
     w.__underTheHood.bench = () => import('../demos/bench/run')

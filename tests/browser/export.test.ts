@@ -1,53 +1,93 @@
 /**
  * `npm run export`: the PDF handout. Run, where the machine allows it, inside a network namespace
- * that has only a loopback interface, which proves the export needs no network.
+ * that has only a loopback interface, which proves the export needs no network; and from a cold Vite
+ * cache, as on a fresh checkout.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { PDFDocument } from 'pdf-lib'
 import { describe, expect, it } from 'vitest'
 import { ROOT } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
+// @ts-expect-error plain ESM helper without types
+import { handoutProblems, slideTitles } from '../../scripts/handout.mjs'
 
-const out = join(ROOT, 'tests', '.artifacts', 'handout.pdf')
+const art = join(ROOT, 'tests', '.artifacts')
+const out = join(art, 'handout.pdf')
 
 function offlineWrapper(): string[] | null {
   const probe = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' })
   return probe.status === 0 ? ['unshare', '-n', 'sh', '-c'] : null
 }
 
+function exportHandout(file: string, extra = ''): { status: number | null, log: string } {
+  const wrap = offlineWrapper()
+  const cmd = `ip link set lo up 2>/dev/null; exec npm run export -- --output ${JSON.stringify(file)} ${extra}`
+  const r = wrap
+    ? spawnSync(wrap[0]!, [...wrap.slice(1), cmd], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 })
+    : spawnSync('sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 })
+  if (!wrap)
+    console.warn('note: could not create a network namespace here; exported with the network as it is')
+  return { status: r.status, log: `${r.stdout}\n${r.stderr}` }
+}
+
+// Quotes may come out typographic (’ “ ”) in the PDF: compare them as plain quotes.
+const quotes = (s: string) => s.replace(/[‘’]/g, '\'').replace(/[“”]/g, '"')
+const plain = (s: string) => quotes(s).replace(/\*\*|`|\$[^$]*\$/g, '').replace(/\s+/g, ' ').trim()
+
 describe('PDF handout', () => {
-  it('exports one page per slide, with every slide title in the text, without network', async () => {
+  it('exports one page per slide, each with its slide\'s title, without network, from a cold cache', async () => {
     const slides = await deckSlides()
     rmSync(out, { force: true })
-    // Export from a cold dependency cache, as on a fresh checkout: if the dev server discovers a package
-    // mid-export it reloads the page, and the handout can come out without its text.
+    // Export from a cold dependency cache, as on a fresh checkout: slides then load slowly, and the
+    // exporter must still wait for every one of them (setup/printGate.ts).
     rmSync(join(ROOT, 'node_modules', '.vite', 'deps'), { recursive: true, force: true })
-    const wrap = offlineWrapper()
-    const cmd = `ip link set lo up 2>/dev/null; exec npm run export -- --output ${JSON.stringify(out)}`
-    const r = wrap
-      ? spawnSync(wrap[0]!, [...wrap.slice(1), cmd], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 })
-      : spawnSync('npm', ['run', 'export', '--', '--output', out], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 })
-    if (!wrap)
-      console.warn('note: could not create a network namespace here; exported with the network as it is')
-    const log = `${r.stdout}\n${r.stderr}`
-    expect(r.status, log).toBe(0)
+    const { status, log } = exportHandout(out)
+    expect(status, log).toBe(0)
     expect(log, 'a lazily imported package is missing from optimizeDeps.include in vite.config.ts')
       .not.toMatch(/optimized dependencies changed\. reloading/)
     expect(existsSync(out)).toBe(true)
 
     const info = spawnSync('pdfinfo', [out], { encoding: 'utf8' })
     expect(info.status, 'pdfinfo (poppler-utils) is needed').toBe(0)
-    const pages = Number(/Pages:\s+(\d+)/.exec(info.stdout)?.[1])
-    expect(pages).toBe(slides.length)
-
-    // Quotes may come out typographic (’ “ ”) in the PDF: compare them as plain quotes.
-    const quotes = (s: string) => s.replace(/[‘’]/g, '\'').replace(/[“”]/g, '"')
-    const text = quotes(spawnSync('pdftotext', ['-layout', out, '-'], { encoding: 'utf8' }).stdout).replace(/\s+/g, ' ')
-    const plain = (s: string) => quotes(s).replace(/\*\*|`|\$[^$]*\$/g, '').replace(/\s+/g, ' ').trim()
-    const missing = slides.map(s => plain(s.heading)).filter(h => !text.includes(h))
-    expect(missing, `PDF text begins: ${text.slice(0, 400)}\nexporter log ends: ${log.slice(-1500)}`).toEqual([])
+    expect(Number(/Pages:\s+(\d+)/.exec(info.stdout)?.[1])).toBe(slides.length)
+    // Page by page: page N carries slide N's title (not just somewhere in the document).
+    const wrong: string[] = []
+    for (const s of slides) {
+      const text = quotes(spawnSync('pdftotext', ['-f', String(s.no), '-l', String(s.no), '-layout', out, '-'], { encoding: 'utf8' }).stdout).replace(/\s+/g, ' ')
+      if (!text.trim() || (s.heading && !text.includes(plain(s.heading)))) wrong.push(`${s.no}: "${plain(s.heading)}" / "${text.slice(0, 80)}"`)
+    }
+    expect(wrong, `exporter log ends: ${log.slice(-1500)}`).toEqual([])
     // A demo's print state is computed by the demo, not a spinner: the pre-flight table is there.
-    expect(text).toMatch(/transformers\.js · tokenizer \+ text encoder wasm ✓/)
+    const all = spawnSync('pdftotext', ['-layout', out, '-'], { encoding: 'utf8' }).stdout.replace(/[ \t]+/g, ' ')
+    expect(all).toMatch(/transformers\.js · tokenizer \+ text encoder wasm ✓/)
+  })
+
+  it('leaves no handout behind when the export fails, and says so', () => {
+    const partialOut = join(art, 'partial-handout.pdf')
+    rmSync(partialOut, { force: true })
+    // An exporter that gives up (a 1 ms page timeout): nothing may be left at the destination or beside it.
+    const { status, log } = exportHandout(partialOut, '--timeout 1')
+    expect(status).not.toBe(0)
+    expect(log).toMatch(/The handout was NOT written: the exporter stopped/)
+    expect(existsSync(partialOut)).toBe(false)
+    expect(readdirSync(art).filter(f => f.startsWith('.partial-'))).toEqual([])
+  })
+
+  it('the handout check finds blank pages and pages without their title', async () => {
+    const titles: string[] = await slideTitles(ROOT)
+    const blank = await PDFDocument.create()
+    for (let i = 0; i < titles.length; i++) blank.addPage([960, 540])
+    const blankFile = join(art, 'blank.pdf')
+    writeFileSync(blankFile, await blank.save())
+    const problems: string[] = handoutProblems(blankFile, titles)
+    expect(problems.join('; ')).toMatch(/^blank pages: 1, 2, 3/)
+    if (existsSync(out)) {
+      expect(handoutProblems(out, titles)).toEqual([])
+      const shifted = [...titles.slice(1), titles[0]!]
+      expect(handoutProblems(out, shifted).join('; ')).toMatch(/pages without their slide's title: 1 /)
+    }
+    rmSync(blankFile)
   })
 })

@@ -1,0 +1,40 @@
+// Checks an exported handout against the deck: one page per slide, and each page's text carries its
+// slide's title. Used by `npm run export` (scripts/export.mjs), which keeps only a handout that passes.
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from '@slidev/parser'
+
+/** Each slide's title as it reads in a PDF: no markdown, no maths, plain quotes. */
+export async function slideTitles(root) {
+  const file = join(root, 'slides.md')
+  const deck = await parse(readFileSync(file, 'utf8'), file)
+  return deck.slides.map(s => plain(/^#\s+(.+)$/m.exec(s.content)?.[1] ?? ''))
+}
+
+export function plain(s) {
+  return quotes(s).replace(/\*\*|`|\$[^$]*\$/g, '').replace(/\s+/g, ' ').trim()
+}
+
+function quotes(s) {
+  return s.replace(/[‘’]/g, '\'').replace(/[“”]/g, '"')
+}
+
+/** Problems with `pdf` (empty when it is complete), or null when poppler's tools are missing. */
+export function handoutProblems(pdf, titles) {
+  const info = spawnSync('pdfinfo', [pdf], { encoding: 'utf8' })
+  if (info.error) return null
+  const pages = Number(/Pages:\s+(\d+)/.exec(info.stdout)?.[1] ?? 0)
+  const problems = []
+  if (pages !== titles.length) problems.push(`${pages} pages for ${titles.length} slides`)
+  const blank = []
+  const untitled = []
+  for (let i = 1; i <= Math.min(pages, titles.length); i++) {
+    const text = quotes(spawnSync('pdftotext', ['-f', String(i), '-l', String(i), '-layout', pdf, '-'], { encoding: 'utf8' }).stdout).replace(/\s+/g, ' ').trim()
+    if (!text) blank.push(i)
+    else if (titles[i - 1] && !text.includes(titles[i - 1])) untitled.push(`${i} ("${titles[i - 1]}")`)
+  }
+  if (blank.length) problems.push(`blank pages: ${blank.join(', ')}`)
+  if (untitled.length) problems.push(`pages without their slide's title: ${untitled.slice(0, 10).join(', ')}${untitled.length > 10 ? ' …' : ''}`)
+  return problems
+}
