@@ -38,7 +38,7 @@ export function useDemo<S extends Record<string, unknown> = Record<string, never
   const dispatch = (e: DemoEvent) => Object.assign(state, reduce(state, e))
   onScopeDispose(onBackendReport((r) => {
     const b = r.get(demoId)
-    if (b) dispatch({ type: 'backend', backend: b.backend, reason: b.reason, fallback: b.fallback })
+    if (b) dispatch({ type: 'backend', backend: b.backend, reason: b.reason, fallback: b.fallback, note: b.note })
   }))
 
   const { $page, $renderContext } = useSlideContext()

@@ -29,6 +29,18 @@ async function median(n: number, f: () => Promise<unknown> | unknown): Promise<n
   return +t[Math.floor(t.length / 2)]!.toFixed(2)
 }
 
+/**
+ * One denoising step only (after one warm-up call): for a software WebGPU adapter, where a whole
+ * generation would take minutes.
+ */
+export async function diffusionStep(backend: BackendPreference) {
+  const { nets, backend: ran } = await loadDiffusion(`bench-step-${backend}`, 'micro-diffusion', backend)
+  const cond = await nets.encodeText(['', 'red apple'])
+  const x = new Float32Array(2 * 256).map((_, i) => Math.sin(i))
+  const call = await median(1, () => nets.denoise(x, 500, cond))
+  return { backend: ran, denoiser_call_batch2_ms: call }
+}
+
 export async function diffusion(backend: BackendPreference, runs = 3) {
   const { nets, config, backend: ran } = await loadDiffusion(`bench-${backend}`, 'micro-diffusion', backend)
   const cond = await nets.encodeText(['', 'red apple'])

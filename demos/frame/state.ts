@@ -16,17 +16,19 @@ export interface DemoState {
   backend: Backend | null
   backendReason: string
   fallback: boolean
+  /** A few words the badge adds (e.g. "software GPU skipped"). */
+  backendNote: string
   error: { code: string, message: string, hint: string } | null
 }
 
 export function initialState(): DemoState {
-  return { phase: 'idle', progress: null, label: '', backend: null, backendReason: '', fallback: false, error: null }
+  return { phase: 'idle', progress: null, label: '', backend: null, backendReason: '', fallback: false, backendNote: '', error: null }
 }
 
 export type DemoEvent =
   | { type: 'load', label: string }
   | { type: 'progress', value: number }
-  | { type: 'backend', backend: Backend, reason: string, fallback: boolean }
+  | { type: 'backend', backend: Backend, reason: string, fallback: boolean, note?: string }
   | { type: 'ready' }
   | { type: 'fail', error: unknown }
   | { type: 'reset' }
@@ -42,7 +44,7 @@ export function reduce(state: DemoState, event: DemoEvent): DemoState {
       return { ...state, progress: value }
     }
     case 'backend':
-      return { ...state, backend: event.backend, backendReason: event.reason, fallback: event.fallback }
+      return { ...state, backend: event.backend, backendReason: event.reason, fallback: event.fallback, backendNote: event.note ?? '' }
     case 'ready':
       return state.phase === 'error' ? state : { ...state, phase: 'ready', progress: 1, error: null }
     case 'fail': {
@@ -50,7 +52,7 @@ export function reduce(state: DemoState, event: DemoEvent): DemoState {
       return { ...state, phase: 'error', error: { code: e.code, message: e.message, hint: e.hint } }
     }
     case 'reset':
-      return { ...initialState(), backend: state.backend, backendReason: state.backendReason, fallback: state.fallback }
+      return { ...initialState(), backend: state.backend, backendReason: state.backendReason, fallback: state.fallback, backendNote: state.backendNote }
   }
 }
 

@@ -10,7 +10,7 @@
  * Demos call these functions; they never import the libraries themselves.
  */
 import type { Backend, BackendPreference, BackendReport } from './backends'
-import { backendOrder, BACKEND_LABELS, pagePreference, reportBackend } from './backends'
+import { backendOrder, BACKEND_LABELS, explainChoice, pagePreference, reportBackend } from './backends'
 import { DemoError } from '../frame/errors'
 import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from './paths'
 import { detectWebGPU } from './webgpu'
@@ -63,25 +63,15 @@ export function loadTransformers(): Promise<Transformers> {
   return transformersPromise
 }
 
-export interface BackendChoice {
-  backend: Backend
-  reason: string
-  fallback: boolean
-}
+export type BackendChoice = Omit<BackendReport, 'demo'>
 
-/** Picks the backend for an ONNX model (transformers.js or ORT): WebGPU if possible, else WASM. */
+/**
+ * Picks the backend for an ONNX model (transformers.js or ORT): WebGPU on a real GPU, else WASM (a
+ * software WebGPU adapter is slower than WASM, so auto mode passes it over).
+ */
 export async function chooseOnnxBackend(preference: BackendPreference = pagePreference()): Promise<BackendChoice> {
   const gpu = await detectWebGPU()
-  const order = backendOrder(['webgpu', 'wasm'], gpu.available, preference)
-  const backend = order[0] ?? 'wasm'
-  if (backend === 'webgpu')
-    return { backend, reason: gpu.reason, fallback: false }
-  const wanted = preference === 'auto' || preference === 'webgpu'
-  return {
-    backend,
-    reason: preference === 'wasm' ? 'WASM requested in the URL' : `${gpu.reason}; running on WebAssembly`,
-    fallback: wanted && !gpu.available,
-  }
+  return explainChoice(backendOrder(['webgpu', 'wasm'], gpu, preference), gpu, preference)
 }
 
 /** Checks that a local model folder has the files a demo needs, before any library touches it. */
@@ -188,17 +178,18 @@ export async function loadTf(demo: string, preference: BackendPreference = pageP
     const wasm = await import('@tensorflow/tfjs-backend-wasm')
     wasm.setWasmPaths(tfjsWasmPrefix())
     const gpu = await detectWebGPU()
-    if (gpu.available)
+    const order = backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], gpu, preference)
+    if (order[0] === 'webgpu')
       await import('@tensorflow/tfjs-backend-webgpu')
-    const order = backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], gpu.available, preference)
     const tried: string[] = []
     for (const b of order) {
       try {
         if (await tf.setBackend(b) && tf.getBackend() === b) {
           await tf.ready()
-          const fallback = b !== order[0] || (!gpu.available && preference !== 'wasm' && preference !== 'cpu' && preference !== 'webgl')
-          const reason = tried.length ? `${tried.join('; ')}; using ${BACKEND_LABELS[b]}` : (gpu.available ? gpu.reason : `${gpu.reason}; using ${BACKEND_LABELS[b]}`)
-          return { tf, report: { backend: b, reason, fallback } }
+          const report = tried.length
+            ? { backend: b, reason: `${tried.join('; ')}; using ${BACKEND_LABELS[b]}`, fallback: true }
+            : explainChoice(order, gpu, preference)
+          return { tf, report }
         }
         tried.push(`${BACKEND_LABELS[b]} unavailable`)
       }

@@ -4,7 +4,7 @@
  */
 import type { Locator } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { deckPage } from '../lib/deck'
+import { deckPage, ready } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 import { FAMILIES, TONES } from '../../demos/bias/engine'
 
@@ -20,8 +20,7 @@ describe('bias probe', () => {
     const images: string[] = []
     w.page.on('response', (r) => { if (r.url().includes('/images/emoji-tones/')) images.push(`${r.status()} ${r.url()}`) })
     await w.page.goto(`${deck.url}/${no}`)
-    const frame = w.page.locator(`[data-slidev-no="${no}"] .demo-frame`)
-    await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 120_000, interval: 300 }).toBe('ready')
+    const frame = await ready(w.page, no)
     const probe = frame.getByTestId('bias-probe')
     await expect.poll(async () => (await probe.getAttribute('data-counts')) ?? '').not.toBe('')
     expect(images).toHaveLength(FAMILIES.length * TONES.length)

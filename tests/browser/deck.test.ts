@@ -12,10 +12,6 @@ const preflightNo = slides.find(s => s.content.includes('<PreflightCheck'))!.no
 /** The shipped model comes with at least this many held-out samples it names right (samples.json). */
 const MIN_HELD_OUT_SAMPLES = Number(process.env.UTH_MIN_HELD_OUT_SAMPLES ?? 4)
 
-async function settle(page: Page, ms = 150) {
-  await page.waitForTimeout(ms)
-}
-
 /** The pre-flight demo's frame, once it has finished (ready or error). */
 async function settled(page: Page) {
   const frame = page.locator(`[data-slidev-no="${preflightNo}"] .demo-frame`)
@@ -32,28 +28,28 @@ describe('the deck, offline', () => {
     await deck?.close()
   })
 
-  it('walks every slide and every click with no external request and no error', async () => {
+  it('walks every slide and every click, each demo loading for real, with no external request and no error', async () => {
     const w = await watchedPage(deck)
     await w.page.goto(`${deck.url}/1`)
     const start = await nav(w.page)
     expect(start.total).toBe(slides.length)
-    const seen = new Set<number>([start.current])
-    let steps = 0
-    let last = `${start.current}:${start.clicks}`
-    for (; steps < slides.length * 6; steps++) {
+    const seen: number[] = []
+    const failed: string[] = []
+    let at = start
+    for (;;) {
+      seen.push(at.current)
+      // Every live demo on this slide finishes loading (placeholders stay idle): its errors are this walk's.
+      const frames = w.page.locator(`[data-slidev-no="${at.current}"] .demo-frame:not([data-demo^="placeholder:"])`)
+      await expect.poll(() => frames.evaluateAll(fs => fs.every(f => /ready|error/.test(f.getAttribute('data-phase') ?? ''))), { timeout: 120_000 }).toBe(true)
+      failed.push(...await frames.evaluateAll(fs => fs.filter(f => f.getAttribute('data-phase') === 'error').map(f => f.getAttribute('data-demo') ?? '')))
+      if (at.current === at.total && at.clicks >= at.clicksTotal) break
+      const before = `${at.current}:${at.clicks}`
       await blur(w.page)
       await w.page.keyboard.press('ArrowRight')
-      await settle(w.page, 120)
-      const s = await nav(w.page)
-      const key = `${s.current}:${s.clicks}`
-      if (key === last)
-        break
-      seen.add(s.current)
-      last = key
+      await expect.poll(async () => { at = await nav(w.page); return `${at.current}:${at.clicks}` }).not.toBe(before)
     }
-    // Stay on the last slides a moment so lazily loaded demos finish their work.
-    await settle(w.page, 1500)
-    expect([...seen].sort((a, b) => a - b)).toEqual(slides.map(s => s.no))
+    expect([...new Set(seen)]).toEqual(slides.map(s => s.no))
+    expect(failed).toEqual([])
     expect(w.external).toEqual([])
     expect(w.pageErrors).toEqual([])
     expect(w.consoleErrors).toEqual([])
@@ -89,14 +85,13 @@ describe('the deck, offline', () => {
     await w.page.keyboard.type('abc def')
     for (const key of ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Space', 'PageDown', 'Home', 'End', 'n', 'p'])
       await w.page.keyboard.press(key)
-    await settle(w.page, 400)
+    // The last key has reached the input, so every key before it has been handled.
+    await expect.poll(() => input.inputValue()).toBe('abc def np')
     expect((await nav(w.page)).current).toBe(preflightNo)
-    expect(await input.inputValue()).toBe('abc def np')
     // Outside the input the arrows navigate again.
     await blur(w.page)
     await w.page.keyboard.press('ArrowRight')
-    await settle(w.page, 400)
-    expect((await nav(w.page)).current).toBe(preflightNo + 1)
+    await expect.poll(async () => (await nav(w.page)).current).toBe(preflightNo + 1)
     await w.context.close()
   })
 })
@@ -201,14 +196,25 @@ describe('demo frame on WebGPU (software adapter)', () => {
     await deck?.close()
   })
 
-  it('uses WebGPU when an adapter exists and gets the same numbers as training', async () => {
+  it('passes a software adapter over in auto mode (WASM is faster), and says so', async () => {
     const w = await watchedPage(deck)
     await w.page.goto(`${deck.url}/${preflightNo}`)
     const frame = await settled(w.page)
     expect(await frame.getAttribute('data-phase')).toBe('ready')
+    expect(await frame.getAttribute('data-backend')).toBe('wasm')
+    expect(await frame.getByTestId('backend-badge').innerText()).toBe('WASM · software GPU skipped')
+    expect(await frame.getByTestId('backend-badge').getAttribute('title')).toMatch(/software WebGPU adapter.*WASM is faster/)
+    await w.context.close()
+  })
+
+  it('uses the WebGPU adapter when the URL forces it, and gets the same numbers as training', async () => {
+    const w = await watchedPage(deck)
+    await w.page.goto(`${deck.url}/${preflightNo}?backend=webgpu`)
+    const frame = await settled(w.page)
+    expect(await frame.getAttribute('data-phase')).toBe('ready')
     const backends = await w.page.evaluate(() => (window as unknown as { __underTheHood: { backends: Record<string, { backend: string }> } }).__underTheHood.backends)
     expect(backends.preflight?.backend).toBe('webgpu')
-    expect(await frame.getByTestId('backend-badge').innerText()).toBe('WebGPU')
+    expect(await frame.getByTestId('backend-badge').innerText()).toBe('WebGPU · requested')
     const parity = await frame.locator('[data-testid="preflight-table"] tbody tr').evaluateAll(trs => trs.map(tr => tr.getAttribute('data-ok')))
     expect(parity).toEqual(['true', 'true', 'true', 'true'])
     expect(w.external).toEqual([])
@@ -221,7 +227,7 @@ describe('demo frame on WebGPU (software adapter)', () => {
     const frame = await settled(w.page)
     expect(await frame.getAttribute('data-phase')).toBe('ready')
     expect(await frame.getAttribute('data-backend')).toBe('wasm')
-    expect(await frame.getByTestId('backend-badge').innerText()).toBe('WASM')
+    expect(await frame.getByTestId('backend-badge').innerText()).toBe('WASM · requested')
     await w.context.close()
   })
 })

@@ -2,21 +2,14 @@
  * The micro-GPT demos in the built deck, offline: the model loads through the shared runtime and the
  * views show what the engine computes.
  */
-import type { Locator, Page } from 'playwright-core'
+import type { Locator } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { blur, deckPage, nav } from '../lib/deck'
+import { blur, deckPage, nav, ready } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
 const heatmapNo = slides.find(s => s.content.includes('<AttentionHeatmap'))!.no
 const nextWordNo = slides.find(s => s.content.includes('<NextWordPredictor'))!.no
-
-async function ready(page: Page, no: number): Promise<Locator> {
-  const frame = page.locator(`[data-slidev-no="${no}"] .demo-frame`)
-  await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 120_000, interval: 300 }).toMatch(/ready|error/)
-  expect(await frame.getAttribute('data-phase')).toBe('ready')
-  return frame
-}
 
 /** Attention weights as drawn: rows of data-w values. */
 async function grid(frame: Locator): Promise<number[][]> {
@@ -95,7 +88,8 @@ describe('micro-GPT demos', () => {
         const t = await text.inputValue()
         await frame.getByTestId('next-word-sample').click()
         await expect.poll(() => text.inputValue()).not.toBe(t)
-        await w.page.waitForTimeout(250) // let the prediction for the longer text arrive
+        // the prediction for the longer text has arrived
+        await expect.poll(async () => await frame.getByTestId('next-word-bars').getAttribute('data-for') === await text.inputValue()).toBe(true)
       }
       sampled.push(await text.inputValue())
     }

@@ -3,7 +3,7 @@
  * bad files refused with a message, and the live microphone (Chromium's fake capture device).
  */
 import { describe, expect, it } from 'vitest'
-import { deckPage } from '../lib/deck'
+import { animationFrames, deckPage, ready } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
@@ -35,8 +35,7 @@ describe('spectrogram', () => {
   it('draws the chosen sound, a dropped-in file, and refuses what is not audio', async () => {
     const { deck, w } = page
     await w.page.goto(`${deck.url}/${no}`)
-    const frame = w.page.locator(`[data-slidev-no="${no}"] .demo-frame`)
-    await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready')
+    const frame = await ready(w.page, no)
     const sg = frame.getByTestId('spectrogram')
     expect(await frame.getByTestId('backend-badge').innerText()).toMatch(/CPU/)
     const vowels = await frame.getByTestId('sg-image').getAttribute('src')
@@ -71,14 +70,13 @@ describe('spectrogram', () => {
     const errors: string[] = []
     mic.on('pageerror', e => errors.push(e.message))
     await mic.goto(`${deck.url}/${no}`)
-    const f = mic.locator(`[data-slidev-no="${no}"] .demo-frame`)
-    await expect.poll(() => f.getAttribute('data-phase'), { timeout: 60_000 }).toBe('ready')
+    const f = await ready(mic, no)
     await f.getByTestId('sg-mic').click()
     const live = f.getByTestId('sg-live')
     await expect.poll(async () => Number(await live.getAttribute('data-columns') ?? 0), { timeout: 20_000 }).toBeGreaterThan(20)
     await f.getByTestId('sg-mic-stop').click()
     const n = Number(await live.getAttribute('data-columns'))
-    await mic.waitForTimeout(400)
+    await animationFrames(mic, 20)
     expect(Number(await live.getAttribute('data-columns'))).toBe(n)
     await f.getByTestId('sg-hiss').click()
     await expect.poll(() => f.getByTestId('spectrogram').getAttribute('data-chosen')).toBe('hiss')

@@ -4,7 +4,7 @@
  */
 import type { Locator } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { deckPage, nav } from '../lib/deck'
+import { animationFrames, deckPage, nav, ready } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
@@ -18,8 +18,7 @@ describe('tiny network, trained live', () => {
   it('trains: the loss falls, the points end up on the right side, and Pause stops it', async () => {
     const { deck, w } = page
     await w.page.goto(`${deck.url}/${no}`)
-    const frame = w.page.locator(`[data-slidev-no="${no}"] .demo-frame`)
-    await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 120_000, interval: 300 }).toBe('ready')
+    const frame = await ready(w.page, no)
     expect(await frame.getByTestId('backend-badge').innerText()).toMatch(/WASM|WebGL|CPU|WebGPU/i)
     const tn = frame.getByTestId('tiny-network')
     const plot = frame.getByTestId('tiny-plot')
@@ -33,7 +32,7 @@ describe('tiny network, trained live', () => {
     expect(await plot.locator('image').getAttribute('href')).not.toBe(before)
     await frame.getByTestId('tiny-pause').click()
     const stopped = await num(tn, 'data-steps')
-    await w.page.waitForTimeout(500)
+    await animationFrames(w.page, 20)
     expect(await num(tn, 'data-steps')).toBe(stopped)
     expect((await nav(w.page)).current).toBe(no)
   })

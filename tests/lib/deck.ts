@@ -125,3 +125,11 @@ export async function siblingPage(w: Watched): Promise<Watched> {
   page.on('pageerror', e => s.pageErrors.push(e.message))
   return s
 }
+
+/** Lets the page draw `n` frames: for checks that something did NOT change while the page kept running. */
+export async function animationFrames(page: Page, n = 10): Promise<void> {
+  await page.evaluate(k => new Promise<void>((resolve) => {
+    const tick = (left: number) => left ? requestAnimationFrame(() => tick(left - 1)) : resolve()
+    tick(k)
+  }), n)
+}

@@ -11,7 +11,8 @@ import { toPixelValues } from '../../demos/clip/preprocess'
 const ROOT = join(import.meta.dirname, '..', '..')
 const folders: [string, string][] = [['shipped', join(ROOT, 'public', 'models')]]
 const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
-if (existsSync(join(smoke, 'micro-clip', 'parity.json')))
+// The smoke run's export whenever the smoke run wrote one; a folder without its parity.json fails below.
+if (existsSync(join(smoke, 'micro-clip')))
   folders.push(['smoke export', smoke])
 
 interface Parity {
@@ -37,6 +38,10 @@ function folderSize(dir: string): number {
 }
 
 describe.each(folders)('micro-CLIP (%s)', (_label, modelsDir) => {
+  it('has the parity file its export wrote (the checks against torch below need it)', () => {
+    expect(existsSync(join(modelsDir, 'micro-clip', 'parity.json')), `${join(modelsDir, 'micro-clip')}/parity.json is missing: re-export with npm run train`).toBe(true)
+  })
+
   const dir = join(modelsDir, 'micro-clip')
   const id = relative(ROOT, dir)
   const load = async () => {

@@ -17,11 +17,11 @@ import {
 } from '../../demos/diffusion/sampler'
 
 const ROOT = join(import.meta.dirname, '..', '..')
-const folders: [string, string, boolean][] = []
-if (existsSync(join(ROOT, 'public', 'models', 'micro-diffusion', 'parity.json')))
-  folders.push(['shipped', join(ROOT, 'public', 'models'), true])
+// The shipped model always; the smoke run's export whenever the smoke run wrote one. A folder without its
+// parity.json fails (below), it is never silently left out.
+const folders: [string, string, boolean][] = [['shipped', join(ROOT, 'public', 'models'), true]]
 const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
-if (existsSync(join(smoke, 'micro-diffusion', 'parity.json')))
+if (existsSync(join(smoke, 'micro-diffusion')))
   folders.push(['smoke export', smoke, false])
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -132,6 +132,10 @@ interface Parity {
 }
 
 describe.each(folders)('micro-diffusion (%s)', (_label, modelsDir, shipped) => {
+  it('has the parity file its export wrote (the checks against torch below need it)', () => {
+    expect(existsSync(join(modelsDir, 'micro-diffusion', 'parity.json')), `${join(modelsDir, 'micro-diffusion')}/parity.json is missing: re-export with npm run train`).toBe(true)
+  })
+
   const dir = join(modelsDir, 'micro-diffusion')
   const parity = () => JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as Parity
 

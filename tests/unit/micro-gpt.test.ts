@@ -13,12 +13,17 @@ import { appendToken, attentionMatrix, GptEngine, ortRunner, sample, seededRando
 const ROOT = join(import.meta.dirname, '..', '..')
 const folders: [string, string, boolean][] = [['shipped', join(ROOT, 'public', 'models'), true]]
 const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
-if (existsSync(join(smoke, 'micro-gpt', 'parity.json')))
+// The smoke run's export whenever the smoke run wrote one; a folder without its parity.json fails below.
+if (existsSync(join(smoke, 'micro-gpt')))
   folders.push(['smoke export', smoke, false])
 
 interface Parity { text: string, ids: number[], last_logits: number[], logits_first_50: number[][], attentions: number[][][][] }
 
 describe.each(folders)('micro-GPT (%s)', (_label, modelsDir, shipped) => {
+  it('has the parity file its export wrote (the checks against torch below need it)', () => {
+    expect(existsSync(join(modelsDir, 'micro-gpt', 'parity.json')), `${join(modelsDir, 'micro-gpt')}/parity.json is missing: re-export with npm run train`).toBe(true)
+  })
+
   const dir = join(modelsDir, 'micro-gpt')
   const id = relative(ROOT, dir)
   const parity = () => JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as Parity

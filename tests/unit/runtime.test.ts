@@ -1,19 +1,40 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { backendOrder, backendReports, onBackendReport, preferenceFromSearch, reportBackend } from '../../demos/runtime/backends'
+import { backendOrder, backendReports, explainChoice, onBackendReport, preferenceFromSearch, reportBackend } from '../../demos/runtime/backends'
 import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from '../../demos/runtime/paths'
 import { probeWebGPU } from '../../demos/runtime/webgpu'
 
 describe('backend choice', () => {
-  it('puts WebGPU first only when there is an adapter', () => {
-    expect(backendOrder(['webgpu', 'wasm'], true)).toEqual(['webgpu', 'wasm'])
-    expect(backendOrder(['webgpu', 'wasm'], false)).toEqual(['wasm'])
-    expect(backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], false)).toEqual(['wasm', 'webgl', 'cpu'])
+  const gpu = { available: true }
+  const none = { available: false }
+  const software = { available: true, fallbackAdapter: true }
+
+  it('puts WebGPU first only when there is a hardware adapter', () => {
+    expect(backendOrder(['webgpu', 'wasm'], gpu)).toEqual(['webgpu', 'wasm'])
+    expect(backendOrder(['webgpu', 'wasm'], none)).toEqual(['wasm'])
+    expect(backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], none)).toEqual(['wasm', 'webgl', 'cpu'])
+  })
+
+  it('passes a software WebGPU adapter over in auto mode, unless the URL forces it', () => {
+    expect(backendOrder(['webgpu', 'wasm'], software)).toEqual(['wasm', 'webgpu'])
+    expect(backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], software)).toEqual(['wasm', 'webgl', 'cpu', 'webgpu'])
+    expect(backendOrder(['webgpu', 'wasm'], software, 'webgpu')).toEqual(['webgpu', 'wasm'])
   })
 
   it('honours a forced backend when it is available, and ignores it otherwise', () => {
-    expect(backendOrder(['webgpu', 'wasm'], true, 'wasm')).toEqual(['wasm', 'webgpu'])
-    expect(backendOrder(['webgpu', 'wasm'], false, 'webgpu')).toEqual(['wasm'])
-    expect(backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], true, 'cpu')[0]).toBe('cpu')
+    expect(backendOrder(['webgpu', 'wasm'], gpu, 'wasm')).toEqual(['wasm', 'webgpu'])
+    expect(backendOrder(['webgpu', 'wasm'], none, 'webgpu')).toEqual(['wasm'])
+    expect(backendOrder(['webgpu', 'wasm', 'webgl', 'cpu'], gpu, 'cpu')[0]).toBe('cpu')
+  })
+
+  it('says why: no adapter is a fallback; a skipped software adapter and a forced backend are noted', () => {
+    const why = (g: { available: boolean, fallbackAdapter?: boolean }, pref: 'auto' | 'wasm' | 'webgpu' = 'auto') =>
+      explainChoice(backendOrder(['webgpu', 'wasm'], g, pref), { ...g, reason: 'R' }, pref)
+    expect(why(gpu)).toMatchObject({ backend: 'webgpu', fallback: false })
+    expect(why(none)).toMatchObject({ backend: 'wasm', fallback: true, reason: 'R; running on WASM' })
+    expect(why(software)).toMatchObject({ backend: 'wasm', fallback: false, note: 'software GPU skipped' })
+    expect(why(software).reason).toMatch(/WASM is faster.*\?backend=webgpu/)
+    expect(why(software, 'webgpu')).toMatchObject({ backend: 'webgpu', note: 'requested' })
+    expect(why(gpu, 'wasm')).toMatchObject({ backend: 'wasm', fallback: false, note: 'requested' })
   })
 
   it('reads ?backend= from the URL and rejects unknown values', () => {
