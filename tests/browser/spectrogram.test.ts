@@ -5,29 +5,10 @@
 import { describe, expect, it } from 'vitest'
 import { animationFrames, deckPage, ready } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
+import { wav } from '../lib/sound'
 
 const slides = await deckSlides()
 const no = slides.find(s => s.content.includes('<SpectrogramView'))!.no
-
-/** A mono 16-bit PCM WAV file of a sine. */
-function wav(hz: number, seconds: number, rate = 8000): Buffer {
-  const n = Math.round(seconds * rate)
-  const b = Buffer.alloc(44 + n * 2)
-  b.write('RIFF', 0)
-  b.writeUInt32LE(36 + n * 2, 4)
-  b.write('WAVEfmt ', 8)
-  b.writeUInt32LE(16, 16)
-  b.writeUInt16LE(1, 20)
-  b.writeUInt16LE(1, 22)
-  b.writeUInt32LE(rate, 24)
-  b.writeUInt32LE(rate * 2, 28)
-  b.writeUInt16LE(2, 32)
-  b.writeUInt16LE(16, 34)
-  b.write('data', 36)
-  b.writeUInt32LE(n * 2, 40)
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin(2 * Math.PI * hz * i / rate)), 44 + i * 2)
-  return b
-}
 
 describe('spectrogram', () => {
   const page = deckPage({ args: ['--use-fake-device-for-media-stream'] })

@@ -132,6 +132,8 @@ interface Parity {
 }
 
 describe.each(folders)('micro-diffusion (%s)', (_label, modelsDir, shipped) => {
+  /** Quality goals are the shipped model's: the smoke export is a few training steps old, so it gets no such test. */
+  const itShipped = (shipped ? it : () => {}) as typeof it
   it('has the parity file its export wrote (the checks against torch below need it)', () => {
     expect(existsSync(join(modelsDir, 'micro-diffusion', 'parity.json')), `${join(modelsDir, 'micro-diffusion')}/parity.json is missing: re-export with npm run train`).toBe(true)
   })
@@ -214,13 +216,13 @@ describe.each(folders)('micro-diffusion (%s)', (_label, modelsDir, shipped) => {
     expect([...cond.states].every(Number.isFinite)).toBe(true)
   })
 
-  it.runIf(shipped)('meets the quality goal: own prompt in micro-CLIP\'s top-10 for ≥ 60 % of training names', () => {
+  itShipped('meets the quality goal: own prompt in micro-CLIP\'s top-10 for ≥ 60 % of training names', () => {
     const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'))
     expect(m.train_top10).toBeGreaterThanOrEqual(0.6)
     expect(m.train_top10).toBeGreaterThan(5 * m.train_noise_top10)
   })
 
-  it.runIf(shipped)('writes a PNG from the CLI, and refuses NaN guidance with a message', () => {
+  itShipped('writes a PNG from the CLI, and refuses NaN guidance with a message', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'uth-gen-')), 'apple.png')
     const cli = (args: string[]) => execFileSync(process.execPath, [join(ROOT, 'node_modules', 'jiti', 'lib', 'jiti-cli.mjs'), join(ROOT, 'scripts', 'generate.ts'), '--models', modelsDir, ...args], { encoding: 'utf8', stdio: 'pipe' })
     expect(cli(['--prompt', 'red apple', '--seed', '7', '--steps', '8', '--out', out])).toMatch(/wrote .*apple\.png/)

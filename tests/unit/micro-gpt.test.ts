@@ -20,6 +20,8 @@ if (existsSync(join(smoke, 'micro-gpt')))
 interface Parity { text: string, ids: number[], last_logits: number[], logits_first_50: number[][], attentions: number[][][][] }
 
 describe.each(folders)('micro-GPT (%s)', (_label, modelsDir, shipped) => {
+  /** Quality goals are the shipped model's: the smoke export is a few training steps old, so it gets no such test. */
+  const itShipped = (shipped ? it : () => {}) as typeof it
   it('has the parity file its export wrote (the checks against torch below need it)', () => {
     expect(existsSync(join(modelsDir, 'micro-gpt', 'parity.json')), `${join(modelsDir, 'micro-gpt')}/parity.json is missing: re-export with npm run train`).toBe(true)
   })
@@ -95,7 +97,7 @@ describe.each(folders)('micro-GPT (%s)', (_label, modelsDir, shipped) => {
     expect(long.n).toBe(e.context)
   })
 
-  it.runIf(shipped)('beats the unigram baseline clearly on held-out chapters', () => {
+  itShipped('beats the unigram baseline clearly on held-out chapters', () => {
     const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'))
     expect(m.val_perplexity).toBeLessThan(0.7 * m.val_unigram_perplexity)
   })
