@@ -11,7 +11,7 @@ import { configs, createSyncState } from '@slidev/client'
 import serverDemos from 'server-reactive:demos?diff'
 import { effectScope, nextTick, reactive, toRaw, watch } from 'vue'
 import type { Envelope, Revision } from '../demos/frame/sync'
-import { isEnvelope, isNewer, NO_REVISION, nextRevision, pendingActs, plainCopy, sameRevision, sanitize, SYNC_VERSION } from '../demos/frame/sync'
+import { isEnvelope, isNewer, NO_REVISION, nextRevision, parseData, pendingActs, plainCopy, sameRevision, sanitize, SYNC_VERSION } from '../demos/frame/sync'
 
 type Data = Record<string, unknown>
 type Handler = () => void
@@ -44,10 +44,10 @@ function create<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
   const handlers = new Map<string, Set<Handler>>()
   const done: Record<string, number> = {}
   let current: Revision = NO_REVISION
-  let mine: Envelope<S> = { v: SYNC_VERSION, ...NO_REVISION, data: plainCopy(defaults()), acts: {} }
+  let mine: Envelope = { v: SYNC_VERSION, ...NO_REVISION, data: JSON.stringify(defaults()), acts: {} }
 
   if (servers && !isEnvelope(servers[key])) servers[key] = plainCopy(mine)
-  const sync = createSyncState<Envelope<S>>((servers?.[key] ?? plainCopy(mine)) as Envelope<S>, plainCopy(mine))
+  const sync = createSyncState<Envelope>((servers?.[key] ?? plainCopy(mine)) as Envelope, plainCopy(mine))
   sync.init(`${configs.title ?? 'deck'} · demo ${key}`)
   const env = sync.state
 
@@ -59,7 +59,7 @@ function create<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
   let publishing: ReturnType<typeof setTimeout> | undefined
   function commit() {
     current = nextRevision(isEnvelope(env) && isNewer(env, current) ? env : current, WINDOW_ID)
-    mine = { v: SYNC_VERSION, ...current, data: JSON.parse(snapshot()) as S, acts: { ...done } }
+    mine = { v: SYNC_VERSION, ...current, data: snapshot(), acts: { ...done } }
     clearTimeout(publishing)
     publishing = setTimeout(() => Object.assign(env, plainCopy(mine)), 0)
   }
@@ -73,8 +73,8 @@ function create<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
       return
     }
     current = { rev: incoming.rev, at: incoming.at, by: incoming.by }
-    const data = sanitize(incoming.data, defaults(), JSON.parse(snapshot()) as S)
-    mine = { v: SYNC_VERSION, ...current, data, acts: { ...incoming.acts } }
+    const data = sanitize(parseData(incoming.data) as Record<string, unknown>, defaults(), JSON.parse(snapshot()) as S)
+    mine = { v: SYNC_VERSION, ...current, data: JSON.stringify(data), acts: { ...incoming.acts } }
     // Only the fields that changed: watchers of the others must not fire.
     for (const k of Object.keys(data) as (keyof S)[]) {
       if (JSON.stringify(data[k]) !== JSON.stringify(toRaw(ui)[k])) ui[k] = data[k]
@@ -88,7 +88,7 @@ function create<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
   // A window that opens late in remote mode finds the others' state on the server.
   if (isEnvelope(env) && env.rev > 0) receive(false)
 
-  watch(ui, () => { if (snapshot() !== JSON.stringify(mine.data)) commit() }, { deep: true })
+  watch(ui, () => { if (snapshot() !== mine.data) commit() }, { deep: true })
   watch(() => JSON.stringify(env), () => receive(true))
 
   return {

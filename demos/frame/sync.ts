@@ -4,7 +4,9 @@
  * to Slidev's own sync (createSyncState: the dev server in remote mode, BroadcastChannel in a static
  * build).
  *
- * - An envelope carries the demo's controls (`data`) and how often each button was pressed (`acts`).
+ * - An envelope carries the demo's controls (`data`, as JSON text) and how often each button was pressed
+ *   (`acts`). The controls travel as one string so that the dev server's patches replace them whole: its
+ *   diffing of nested arrays fails on arrays of strings.
  * - Every change gets a revision: the highest seen plus one, ties broken by time and window id. Every
  *   window keeps the newer of what it has and what arrives, so two windows changing at once end with
  *   the same winner (the last change), whatever order the messages come in.
@@ -25,11 +27,15 @@ export interface Revision {
   by: string
 }
 
-export interface Envelope<S = Record<string, Plain>> extends Revision {
+export interface Envelope extends Revision {
   v: number
-  data: S
+  /** The controls, as JSON of an object. */
+  data: string
   acts: Record<string, number>
 }
+
+/** The largest controls text accepted (dropped images travel inside it as small data URLs). */
+export const MAX_DATA_CHARS = 4_000_000
 
 export const NO_REVISION: Revision = Object.freeze({ rev: 0, at: 0, by: '' })
 
@@ -54,14 +60,24 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 /** An envelope this deck version can read (the data is checked field by field by `sanitize`). */
-export function isEnvelope(x: unknown): x is Envelope<Record<string, unknown>> {
+export function isEnvelope(x: unknown): x is Envelope {
   if (!isRecord(x)) return false
   return x.v === SYNC_VERSION
     && Number.isSafeInteger(x.rev) && (x.rev as number) >= 0
     && typeof x.at === 'number' && Number.isFinite(x.at)
     && typeof x.by === 'string' && x.by.length <= 64
-    && isRecord(x.data)
+    && typeof x.data === 'string' && x.data.length <= MAX_DATA_CHARS && isRecord(parseData(x.data))
     && isRecord(x.acts) && Object.values(x.acts).every(n => Number.isSafeInteger(n) && (n as number) >= 0)
+}
+
+/** The controls of an envelope, or null when its text is not JSON. */
+export function parseData(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  }
+  catch {
+    return null
+  }
 }
 
 /** True when `value` has the same kind as `like` (number, string, boolean, array, object); null matches anything plain. */

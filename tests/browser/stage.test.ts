@@ -277,9 +277,10 @@ describe('the sync itself', () => {
     await s.w.page.evaluate(({ key }) => {
       const ch = new BroadcastChannel(key)
       const base = { rev: 1e9, at: Date.now(), by: 'zz', acts: {} }
-      ch.postMessage({ ...base, v: 0, data: { custom: 'from an old deck', withDefault: true } })
-      ch.postMessage({ ...base, v: 1, data: 'not an object' })
-      ch.postMessage({ ...base, v: 1, data: { custom: 42, withDefault: 'yes' } })
+      ch.postMessage({ ...base, v: 0, data: JSON.stringify({ custom: 'from an old deck', withDefault: true }) })
+      ch.postMessage({ ...base, v: 1, data: 'not JSON' })
+      ch.postMessage({ ...base, v: 1, data: { custom: 'an object, not JSON text' } })
+      ch.postMessage({ ...base, v: 1, data: JSON.stringify({ custom: 42, withDefault: 'yes' }) })
       ch.postMessage('garbage')
       ch.postMessage({ v: 1 })
       ch.close()

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Envelope, Revision } from '../../demos/frame/sync'
-import { isEnvelope, isNewer, NO_REVISION, nextRevision, pendingActs, plainCopy, sameRevision, sanitize, SYNC_VERSION } from '../../demos/frame/sync'
+import { isEnvelope, isNewer, MAX_DATA_CHARS, NO_REVISION, nextRevision, parseData, pendingActs, plainCopy, sameRevision, sanitize, SYNC_VERSION } from '../../demos/frame/sync'
 
 const defaults = { prompt: 'red apple', seed: 1, guidance: 4, picked: [] as number[], file: { name: '' }, scrub: null as number | null }
 type S = typeof defaults
@@ -23,14 +23,16 @@ describe('revisions', () => {
 })
 
 describe('what arrives', () => {
-  const env = (over: Partial<Envelope<Record<string, unknown>>> = {}) => ({ v: SYNC_VERSION, rev: 1, at: 1, by: 'w', data: {}, acts: {}, ...over })
+  const env = (over: Partial<Envelope> = {}) => ({ v: SYNC_VERSION, rev: 1, at: 1, by: 'w', data: '{}', acts: {}, ...over })
 
   it('reads only envelopes of this deck version with sane fields', () => {
     expect(isEnvelope(env())).toBe(true)
     expect(isEnvelope(env({ v: SYNC_VERSION + 1 }))).toBe(false)
     expect(isEnvelope(env({ v: 0 }))).toBe(false)
     expect(isEnvelope({ ...env(), data: 'text' })).toBe(false)
-    expect(isEnvelope({ ...env(), data: [] })).toBe(false)
+    expect(isEnvelope({ ...env(), data: '[]' })).toBe(false)
+    expect(isEnvelope({ ...env(), data: { prompt: 'an object, not its JSON' } })).toBe(false)
+    expect(isEnvelope({ ...env(), data: `"${'x'.repeat(MAX_DATA_CHARS)}"` })).toBe(false)
     expect(isEnvelope({ ...env(), rev: -1 })).toBe(false)
     expect(isEnvelope({ ...env(), rev: 1.5 })).toBe(false)
     expect(isEnvelope({ ...env(), acts: { play: -1 } })).toBe(false)
@@ -64,16 +66,16 @@ class Window {
   current: Revision = NO_REVISION
   data: S = plainCopy(defaults)
   constructor(readonly id: string) {}
-  change(patch: Partial<S>, now: number): Envelope<S> {
+  change(patch: Partial<S>, now: number): Envelope {
     this.current = nextRevision(this.current, this.id, now)
     this.data = { ...this.data, ...patch }
-    return { v: SYNC_VERSION, ...this.current, data: plainCopy(this.data), acts: {} }
+    return { v: SYNC_VERSION, ...this.current, data: JSON.stringify(this.data), acts: {} }
   }
 
   receive(msg: unknown): void {
     if (!isEnvelope(msg) || !isNewer(msg, this.current)) return
     this.current = { rev: msg.rev, at: msg.at, by: msg.by }
-    this.data = sanitize(msg.data, defaults, this.data)
+    this.data = sanitize(parseData(msg.data) as Record<string, unknown>, defaults, this.data)
   }
 }
 
@@ -81,7 +83,7 @@ describe('windows that change at once', () => {
   it('end with the same state whatever order the messages arrive in: the last change wins', () => {
     for (let trial = 0; trial < 200; trial++) {
       const ws = [new Window('a'), new Window('b'), new Window('c')]
-      const sent: Envelope<S>[] = []
+      const sent: Envelope[] = []
       let now = 1000
       for (let k = 0; k < 12; k++) {
         const w = ws[(trial * 7 + k * 5) % 3]!
@@ -95,17 +97,17 @@ describe('windows that change at once', () => {
         for (const m of order) w.receive(m)
       }
       const last = [...sent].sort((x, y) => (isNewer(x, y) ? 1 : -1)).at(-1)!
-      for (const w of ws) expect(w.data).toEqual(last.data)
+      for (const w of ws) expect(w.data).toEqual(JSON.parse(last.data))
     }
   })
 
   it('ignores malformed messages and keeps working', () => {
     const w = new Window('a')
     w.change({ prompt: 'cat' }, 1)
-    for (const junk of [null, 'x', { v: 99, rev: 100, at: 1, by: 'z', data: { prompt: 'old deck' }, acts: {} }])
+    for (const junk of [null, 'x', { v: 99, rev: 100, at: 1, by: 'z', data: '{"prompt":"old deck"}', acts: {} }, { v: SYNC_VERSION, rev: 100, at: 1, by: 'z', data: '{"prompt":', acts: {} }])
       w.receive(junk)
     expect(w.data.prompt).toBe('cat')
-    w.receive({ v: SYNC_VERSION, rev: 5, at: 2, by: 'b', data: { prompt: 'dog', seed: 'not a number but short' }, acts: {} })
+    w.receive({ v: SYNC_VERSION, rev: 5, at: 2, by: 'b', data: '{"prompt":"dog","seed":"not a number but short"}', acts: {} })
     expect(w.data.prompt).toBe('dog')
   })
 })
