@@ -1,9 +1,9 @@
 /**
  * Loads micro-diffusion in the browser through the shared runtime: micro-CLIP's tokenizer (transformers.js)
  * and four ORT sessions (text encoder, UNet, VAE decoder and encoder) on WebGPU or WASM. The demos on the
- * diffusion slides share one copy; each demo gets its own backend report.
+ * diffusion slides share one copy (runtime's loadOnce); each demo gets its own backend report.
  */
-import { backendReports, checkModelFiles, createOrtSession, loadOrt, loadTransformers, modelFileUrl, reportBackend, wrapLoad } from '../runtime'
+import { backendReports, checkModelFiles, createOrtSession, loadOnce, loadOrt, loadTransformers, modelFileUrl, reportBackend, wrapLoad } from '../runtime'
 import type { Backend, BackendPreference } from '../runtime'
 import type { DiffusionConfig, DiffusionNets } from './sampler'
 import type { OrtLike, SessionLike } from './nets'
@@ -11,26 +11,13 @@ import { ortNets } from './nets'
 
 export interface LoadedDiffusion { nets: DiffusionNets, config: DiffusionConfig, backend: Backend }
 
-const cache = new Map<string, Promise<LoadedDiffusion & { firstDemo: string }>>()
-
-export async function loadDiffusion(demo: string, model = 'micro-diffusion', preference?: BackendPreference,
+export function loadDiffusion(demo: string, model = 'micro-diffusion', preference?: BackendPreference,
   onProgress?: (v: number) => void): Promise<LoadedDiffusion> {
-  const key = `${model}|${preference ?? 'page'}`
-  let p = cache.get(key)
-  if (!p) {
-    p = load(demo, model, preference, onProgress)
-    cache.set(key, p)
-    p.catch(() => cache.delete(key)) // a failed load may be retried (e.g. after the files are added)
-  }
-  const loaded = await p
-  const report = backendReports().get(loaded.firstDemo)
-  if (report && loaded.firstDemo !== demo)
-    reportBackend({ ...report, demo })
-  return loaded
+  return loadOnce(`diffusion:${model}|${preference ?? 'page'}`, demo, () => load(demo, model, preference, onProgress))
 }
 
 async function load(demo: string, model: string, preference: BackendPreference | undefined,
-  onProgress?: (v: number) => void): Promise<LoadedDiffusion & { firstDemo: string }> {
+  onProgress?: (v: number) => void): Promise<LoadedDiffusion> {
   await checkModelFiles(model, ['config.json', 'onnx/unet.onnx', 'onnx/vae_decoder.onnx', 'onnx/vae_encoder.onnx'])
   const config = await wrapLoad(model, async () => (await fetch(modelFileUrl(model, 'config.json'))).json() as Promise<DiffusionConfig>)
   const textModel = config.text_encoder.model
@@ -59,5 +46,5 @@ async function load(demo: string, model: string, preference: BackendPreference |
     decoder: decoder.session as unknown as SessionLike,
     encoder: encoder.session as unknown as SessionLike,
   }, s => tok.encode(s) as number[])
-  return { nets, config, backend: unet.backend, firstDemo: demo }
+  return { nets, config, backend: unet.backend }
 }

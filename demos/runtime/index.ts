@@ -10,7 +10,7 @@
  * Demos call these functions; they never import the libraries themselves.
  */
 import type { Backend, BackendPreference, BackendReport } from './backends'
-import { backendOrder, BACKEND_LABELS, explainChoice, pagePreference, reportBackend } from './backends'
+import { backendOrder, BACKEND_LABELS, backendReports, explainChoice, pagePreference, reportBackend } from './backends'
 import { DemoError } from '../frame/errors'
 import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from './paths'
 import { detectWebGPU } from './webgpu'
@@ -151,6 +151,26 @@ export async function transformersOptions(demo: string, preference: BackendPrefe
         }
       : undefined,
   }
+}
+
+const loaded = new Map<string, Promise<{ value: unknown, firstDemo: string }>>()
+
+/**
+ * Loads a model once per window: every demo that asks for the same `key` shares the first load (and is
+ * told the backend it got, for its badge). A failed load is forgotten, so a retry loads again.
+ */
+export async function loadOnce<T>(key: string, demo: string, load: () => Promise<T>): Promise<T> {
+  let p = loaded.get(key) as Promise<{ value: T, firstDemo: string }> | undefined
+  if (!p) {
+    p = load().then(value => ({ value, firstDemo: demo }))
+    loaded.set(key, p)
+    p.catch(() => loaded.delete(key))
+  }
+  const { value, firstDemo } = await p
+  const report = backendReports().get(firstDemo)
+  if (report && firstDemo !== demo)
+    reportBackend({ ...report, demo })
+  return value
 }
 
 /** Runs a model-loading step and turns library errors into a DemoError with a clear message. */

@@ -4,7 +4,7 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Deck } from '../lib/deck'
-import { blur, nav, openDeck, watchedPage } from '../lib/deck'
+import { blur, nav, openDeck, settled, watchedPage } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
@@ -13,11 +13,7 @@ const preflightNo = slides.find(s => s.content.includes('<PreflightCheck'))!.no
 const MIN_HELD_OUT_SAMPLES = Number(process.env.UTH_MIN_HELD_OUT_SAMPLES ?? 4)
 
 /** The pre-flight demo's frame, once it has finished (ready or error). */
-async function settled(page: Page) {
-  const frame = page.locator(`[data-slidev-no="${preflightNo}"] .demo-frame`)
-  await expect.poll(() => frame.getAttribute('data-phase'), { timeout: 180_000, interval: 500 }).toMatch(/ready|error/)
-  return frame
-}
+const settledPreflight = (page: Page) => settled(page, preflightNo, 180_000)
 
 describe('the deck, offline', () => {
   let deck: Deck
@@ -79,7 +75,7 @@ describe('the deck, offline', () => {
     const w = await watchedPage(deck)
     await w.page.goto(`${deck.url}/${preflightNo}`)
     const input = w.page.locator(`[data-slidev-no="${preflightNo}"] [data-testid="preflight-model"]`)
-    await settled(w.page)
+    await settledPreflight(w.page)
     await input.click()
     await input.fill('')
     await w.page.keyboard.type('abc def')
@@ -107,7 +103,7 @@ describe('demo frame: runtime, backends and failures', () => {
 
   async function openPreflight(page: Page, query = '') {
     await page.goto(`${deck.url}/${preflightNo}${query}`)
-    return settled(page)
+    return settledPreflight(page)
   }
 
   it('runs every runtime on WebAssembly without WebGPU, says it fell back, and matches training', async () => {
@@ -199,7 +195,7 @@ describe('demo frame on WebGPU (software adapter)', () => {
   it('passes a software adapter over in auto mode (WASM is faster), and says so', async () => {
     const w = await watchedPage(deck)
     await w.page.goto(`${deck.url}/${preflightNo}`)
-    const frame = await settled(w.page)
+    const frame = await settledPreflight(w.page)
     expect(await frame.getAttribute('data-phase')).toBe('ready')
     expect(await frame.getAttribute('data-backend')).toBe('wasm')
     expect(await frame.getByTestId('backend-badge').innerText()).toBe('WASM · software GPU skipped')
@@ -210,7 +206,7 @@ describe('demo frame on WebGPU (software adapter)', () => {
   it('uses the WebGPU adapter when the URL forces it, and gets the same numbers as training', async () => {
     const w = await watchedPage(deck)
     await w.page.goto(`${deck.url}/${preflightNo}?backend=webgpu`)
-    const frame = await settled(w.page)
+    const frame = await settledPreflight(w.page)
     expect(await frame.getAttribute('data-phase')).toBe('ready')
     const backends = await w.page.evaluate(() => (window as unknown as { __underTheHood: { backends: Record<string, { backend: string }> } }).__underTheHood.backends)
     expect(backends.preflight?.backend).toBe('webgpu')
@@ -224,7 +220,7 @@ describe('demo frame on WebGPU (software adapter)', () => {
   it('runs on WebAssembly when the URL asks for it, even with an adapter', async () => {
     const w = await watchedPage(deck)
     await w.page.goto(`${deck.url}/${preflightNo}?backend=wasm`)
-    const frame = await settled(w.page)
+    const frame = await settledPreflight(w.page)
     expect(await frame.getAttribute('data-phase')).toBe('ready')
     expect(await frame.getAttribute('data-backend')).toBe('wasm')
     expect(await frame.getByTestId('backend-badge').innerText()).toBe('WASM · requested')

@@ -105,13 +105,19 @@ export function demoFrame(page: Page, no: number): Locator {
   return page.locator(`[data-slidev-no="${no}"] .demo-frame`).first()
 }
 
+/** Waits until the demo on slide `no` has finished loading, either way (ready or error). */
+export async function settled(page: Page, no: number, timeout = 120_000): Promise<Locator> {
+  const frame = demoFrame(page, no)
+  await expect.poll(() => frame.getAttribute('data-phase'), { timeout, interval: 200 }).toMatch(/ready|error/)
+  return frame
+}
+
 /**
  * Waits until the demo on slide `no` has loaded, and fails with its error text if it could not. The one
  * wait-for-ready of the browser tests.
  */
 export async function ready(page: Page, no: number, timeout = 120_000): Promise<Locator> {
-  const frame = demoFrame(page, no)
-  await expect.poll(() => frame.getAttribute('data-phase'), { timeout, interval: 200 }).toMatch(/ready|error/)
+  const frame = await settled(page, no, timeout)
   if (await frame.getAttribute('data-phase') !== 'ready')
     throw new Error(`the demo on slide ${no} failed: ${await frame.getByTestId('demo-error').innerText()}`)
   return frame

@@ -57,6 +57,31 @@ describe('backend choice', () => {
   })
 })
 
+describe('one copy of each model per window', () => {
+  it('loads a model once for every demo that asks, tells each its backend, and loads again after a failure', async () => {
+    const { loadOnce } = await import('../../demos/runtime/index')
+    let loads = 0
+    const load = async () => {
+      loads++
+      reportBackend({ demo: 'first', backend: 'wasm', reason: 'test', fallback: false })
+      return { model: loads }
+    }
+    const [a, b] = await Promise.all([loadOnce('m:test', 'first', load), loadOnce('m:test', 'second', load)])
+    expect(loads).toBe(1)
+    expect(a).toBe(b)
+    expect(backendReports().get('second')).toMatchObject({ backend: 'wasm', reason: 'test' })
+
+    let attempts = 0
+    const flaky = async () => {
+      if (++attempts === 1) throw new Error('model file not found')
+      return 'ok'
+    }
+    await expect(loadOnce('m:flaky', 'x', flaky)).rejects.toThrow(/not found/)
+    await expect(loadOnce('m:flaky', 'x', flaky)).resolves.toBe('ok')
+    expect(attempts).toBe(2)
+  })
+})
+
 describe('local paths', () => {
   it('points every runtime file at the deck itself', () => {
     expect(ortWasmPaths('/')).toEqual({
