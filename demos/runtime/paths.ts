@@ -10,11 +10,23 @@ export function deckBase(): string {
 export const RUNTIME_DIR = 'runtime/'
 export const MODELS_DIR = 'models/'
 
-/** ONNX Runtime Web's WebAssembly files (copied from node_modules by vite.config.ts). */
+/**
+ * The WebAssembly runtimes, as the deck serves them (under RUNTIME_DIR) and where they come from in
+ * node_modules. The one list: vite.config.ts serves and copies exactly these, the runtime loads them.
+ */
+export const RUNTIME_FILES = {
+  ortMjs: ['ort/ort-wasm-simd-threaded.asyncify.mjs', 'onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs'],
+  ortWasm: ['ort/ort-wasm-simd-threaded.asyncify.wasm', 'onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'],
+  tfjsWasm: ['tfjs/tfjs-backend-wasm.wasm', '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'],
+  tfjsSimd: ['tfjs/tfjs-backend-wasm-simd.wasm', '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'],
+  tfjsThreaded: ['tfjs/tfjs-backend-wasm-threaded-simd.wasm', '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm'],
+} as const satisfies Record<string, readonly [served: string, source: string]>
+
+/** ONNX Runtime Web's WebAssembly files. */
 export function ortWasmPaths(base = deckBase()): { mjs: string, wasm: string } {
   return {
-    mjs: `${base}${RUNTIME_DIR}ort/ort-wasm-simd-threaded.asyncify.mjs`,
-    wasm: `${base}${RUNTIME_DIR}ort/ort-wasm-simd-threaded.asyncify.wasm`,
+    mjs: `${base}${RUNTIME_DIR}${RUNTIME_FILES.ortMjs[0]}`,
+    wasm: `${base}${RUNTIME_DIR}${RUNTIME_FILES.ortWasm[0]}`,
   }
 }
 

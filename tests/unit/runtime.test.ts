@@ -100,11 +100,15 @@ describe('local paths', () => {
     expect(() => modelFileUrl('', 'config.json', '/')).toThrow()
   })
 
-  it('serves the same wasm files that vite.config.ts copies into the build', async () => {
-    const { readFileSync } = await import('node:fs')
-    const cfg = readFileSync(new URL('../../vite.config.ts', import.meta.url), 'utf8')
-    for (const p of [ortWasmPaths('/').mjs, ortWasmPaths('/').wasm, `${tfjsWasmPrefix('/')}tfjs-backend-wasm-simd.wasm`])
-      expect(cfg).toContain(`'${p.slice(1)}'`)
+  it('the deck serves every runtime file the runtime asks for, from a file that exists', async () => {
+    const { existsSync } = await import('node:fs')
+    const { RUNTIME_FILES } = await import('../../vite.config')
+    const asked = [ortWasmPaths('/').mjs, ortWasmPaths('/').wasm, ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map(f => `${tfjsWasmPrefix('/')}${f}`)]
+    for (const url of asked) {
+      const source = RUNTIME_FILES[url.slice(1)]
+      expect(source, url).toBeDefined()
+      expect(existsSync(new URL(`../../${source}`, import.meta.url)), source).toBe(true)
+    }
   })
 })
 
