@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { encode as o200k } from 'gpt-tokenizer/encoding/o200k_base'
-import type { Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Deck, Watched } from '../lib/deck'
 import { blur, nav, openDeck, ready, ROOT, watchedPage } from '../lib/deck'
