@@ -35,7 +35,7 @@ export class DemoError extends Error {
   static from(err: unknown, context: DemoErrorContext = {}): DemoError {
     if (err instanceof DemoError)
       return err
-    const text = err instanceof Error ? `${err.message}` : String(err)
+    const text = errorText(err)
     return new DemoError(classify(text), text, context)
   }
 }

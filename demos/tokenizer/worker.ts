@@ -4,6 +4,7 @@
  * through the deck's runtime module (local files only) and answers one request at a time.
  */
 import { loadTransformers } from '../runtime'
+import { errorText } from '../frame/errors'
 import type { TokenizerLike } from './engine'
 import { tokenize, tokenizerInfo } from './engine'
 
@@ -30,7 +31,7 @@ self.onmessage = async (e: MessageEvent<Request>) => {
     ;(self as unknown as Worker).postMessage({ seq, ok: true, result } satisfies Response)
   }
   catch (err) {
-    const msg = err instanceof Error ? err.message : String(err)
+    const msg = errorText(err)
     const missing = /404|not found|Could not locate/i.test(msg)
     ;(self as unknown as Worker).postMessage({ seq, ok: false, error: missing ? `The tokenizer files for "${tokenizer}" are missing from /models/ (${msg.slice(0, 120)})` : msg } satisfies Response)
   }
