@@ -30,6 +30,19 @@ const WINDOW_ID = Math.random().toString(36).slice(2, 12)
 const registry = new Map<string, DemoSync<Data>>()
 const servers = serverDemos as Record<string, unknown> | undefined
 
+/** What each button does in this window: `on` registers a handler, `fire` runs a button's handlers. */
+function buttons() {
+  const handlers = new Map<string, Set<Handler>>()
+  return {
+    fire: (name: string) => handlers.get(name)?.forEach(fn => fn()),
+    on(name: string, fn: Handler): () => void {
+      const set = handlers.get(name) ?? new Set<Handler>()
+      handlers.set(name, set.add(fn))
+      return () => set.delete(fn)
+    },
+  }
+}
+
 /** The synced state of demo `key` (slide number + demo id) in this window, created on first use. */
 export function demoSync<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
   const found = registry.get(key)
@@ -41,7 +54,7 @@ export function demoSync<S extends Data>(key: string, defaults: () => S): DemoSy
 
 function create<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
   const ui = reactive(defaults()) as S
-  const handlers = new Map<string, Set<Handler>>()
+  const { fire, on } = buttons()
   const done: Record<string, number> = {}
   let current: Revision = NO_REVISION
   let mine: Envelope = { v: SYNC_VERSION, ...NO_REVISION, data: JSON.stringify(defaults()), acts: {} }
@@ -51,7 +64,6 @@ function create<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
   sync.init(`${configs.title ?? 'deck'} · demo ${key}`)
   const env = sync.state
 
-  const fire = (name: string) => handlers.get(name)?.forEach(fn => fn())
   const snapshot = () => JSON.stringify(toRaw(ui))
 
   // Slidev's sync does not send a change made right after a message arrived (in the same timer tick it
@@ -98,25 +110,12 @@ function create<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
       commit()
       fire(name)
     },
-    on(name, fn) {
-      const set = handlers.get(name) ?? new Set<Handler>()
-      handlers.set(name, set.add(fn))
-      return () => set.delete(fn)
-    },
+    on,
   }
 }
 
 /** Print and export render each slide once, alone: the state is the declared one, with no sync. */
 export function localState<S extends Data>(defaults: () => S): DemoSync<S> {
-  const ui = reactive(defaults()) as S
-  const handlers = new Map<string, Set<Handler>>()
-  return {
-    ui,
-    press: name => handlers.get(name)?.forEach(fn => fn()),
-    on(name, fn) {
-      const set = handlers.get(name) ?? new Set<Handler>()
-      handlers.set(name, set.add(fn))
-      return () => set.delete(fn)
-    },
-  }
+  const { fire, on } = buttons()
+  return { ui: reactive(defaults()) as S, press: fire, on }
 }
