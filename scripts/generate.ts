@@ -6,9 +6,9 @@
  */
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
-import { loadDiffusionNode } from '../demos/diffusion/node'
-import { checkParams, DiffusionInputError, generateImage, initialLatent, latentSize, planarToRgba } from '../demos/diffusion/sampler'
-import { repeatConditioning } from '../demos/diffusion/nets'
+import { loadDiffusionNode } from '../packages/slidev-addon-under-the-hood/demos/diffusion/node'
+import { checkParams, DiffusionInputError, generateImage, initialLatent, latentSize, planarToRgba } from '../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
+import { repeatConditioning } from '../packages/slidev-addon-under-the-hood/demos/diffusion/nets'
 
 const HELP = `usage: npm run generate -- --prompt TEXT [--seed N] [--steps N] [--guidance W] [--sampler ddim|ddpm]
                               [--out FILE.png] [--grid] [--seeds 1,2,3,4] [--guidances 0,2,4,8] [--scale N]`
@@ -20,7 +20,7 @@ async function main(): Promise<number> {
       guidance: { type: 'string' }, sampler: { type: 'string', default: 'ddim' }, out: { type: 'string', default: 'generated.png' },
       grid: { type: 'boolean', default: false }, seeds: { type: 'string', default: '1,2,3,4' },
       guidances: { type: 'string', default: '0,1,2,4,6,9' }, scale: { type: 'string', default: '4' },
-      models: { type: 'string', default: join(import.meta.dirname, '..', 'public', 'models') }, help: { type: 'boolean', default: false },
+      models: { type: 'string', default: join(import.meta.dirname, '..', 'packages/slidev-addon-under-the-hood', 'models') }, help: { type: 'boolean', default: false },
     },
   })
   if (values.help) {

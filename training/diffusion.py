@@ -1,7 +1,7 @@
 """Training, evaluation and export of micro latent diffusion (resumable, deterministic given a seed).
 
 Two phases, each with its own checkpoint: the autoencoder (VAE), then the latent UNet on the frozen
-micro-CLIP text encoder — the one shipped in public/models/micro-clip, checked against its parity file.
+micro-CLIP text encoder — the one shipped in packages/slidev-addon-under-the-hood/models/micro-clip, checked against its parity file.
 Sampling here (DDIM / DDPM as η = 1, classifier-free guidance, clipped x̂_0) is the same algorithm as
 demos/diffusion/sampler.ts; a parity file lets the tests compare the two.
 """

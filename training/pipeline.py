@@ -8,7 +8,7 @@ Stages (run in this order by `all`):
   diffusion  train the autoencoder, then the latent UNet conditioned on micro-CLIP's text encoder;
          evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint)
 
-`--smoke` runs every stage for a few steps and exports into training/runs/smoke/ (never public/models).
+`--smoke` runs every stage for a few steps and exports into training/runs/smoke/ (never the shipped models).
 Checkpoints in training/runs/<run>/ make a stage resumable: run the same command again after an
 interruption and it continues where it stopped.
 """
@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--smoke", action="store_true", help="every stage for a few steps, output to training/runs/smoke")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--eval-only", action="store_true", help="diffusion: evaluate the finished checkpoints and print the metrics (no training, no export)")
-    ap.add_argument("--out", default=None, help="model output folder (default public/models, or the smoke folder)")
+    ap.add_argument("--out", default=None, help="model output folder (default packages/slidev-addon-under-the-hood/models, or the smoke folder)")
     args = ap.parse_args(argv)
 
     import torch
@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
     run = "smoke" if args.smoke else "full"
     run_dir = os.path.join(HERE, "runs", run)
     cache_dir = os.environ.get("UTH_CACHE_DIR") or os.path.join(HERE, ".cache")
-    models_dir = args.out or (os.path.join(run_dir, "models") if args.smoke else os.path.join(ROOT, "public", "models"))
+    models_dir = args.out or (os.path.join(run_dir, "models") if args.smoke else os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models"))
     if args.smoke and args.stage == "all" and os.path.isdir(run_dir):
         import shutil
 

@@ -6,7 +6,7 @@ import type { Locator } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { deckPage, ready } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
-import { FAMILIES, TONES } from '../../demos/bias/engine'
+import { FAMILIES, TONES } from '../../packages/slidev-addon-under-the-hood/demos/bias/engine'
 
 const slides = await deckSlides()
 const no = slides.find(s => s.content.includes('<BiasProbe'))!.no

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cosineSchedule, linearSchedule } from '../../demos/diffusion/schedule'
+import { cosineSchedule, linearSchedule } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/schedule'
 import type { Deck } from '../lib/deck'
 import { animationFrames, nav, openDeck, ready, ROOT, watchedPage } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
@@ -145,7 +145,7 @@ describe('reverse diffusion, guidance & seeds, latent space (WASM)', () => {
     await file.setInputFiles({ name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from('\x89PNG\r\n\x1a\n not really') })
     await expect.poll(() => frame.getByTestId('latent-error').innerText()).toMatch(/could not be decoded/)
     // a transparent PNG works (composited on the background)
-    const png = readFileSync(join(ROOT, 'public', 'images', 'emoji', '1f3a5.png'))
+    const png = readFileSync(join(ROOT, 'packages', 'slidev-addon-under-the-hood', 'images', 'emoji', '1f3a5.png'))
     await file.setInputFiles({ name: 'camera.png', mimeType: 'image/png', buffer: png })
     await expect.poll(() => frame.getByText('camera.png').count()).toBeGreaterThan(0)
     expect(await frame.getByTestId('latent-error').count()).toBe(0)

@@ -16,7 +16,7 @@ import { wav } from '../lib/sound'
 
 const slides = await deckSlides()
 const slideOf = (component: string) => slides.find(s => s.content.includes(`<${component}`))!.no
-const PANDA = readFileSync(join(ROOT, 'public', 'images', 'emoji', '1f43c.png'))
+const PANDA = readFileSync(join(ROOT, 'packages', 'slidev-addon-under-the-hood', 'images', 'emoji', '1f43c.png'))
 
 /** Text of the matched elements' attribute, joined: a compact picture of what a demo shows. */
 const attrs = (frame: Locator, selector: string, name: string) =>

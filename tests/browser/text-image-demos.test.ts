@@ -93,7 +93,7 @@ describe('text and image demos', () => {
     const right = await matrix.locator('td.right').evaluateAll(cells => cells.map(c => c.classList.contains('best')))
     expect(right).toHaveLength(8)
     expect(right.slice(0, 6).filter(Boolean).length).toBeGreaterThanOrEqual(5)
-    const png = readFileSync(join(ROOT, 'public', 'images', 'emoji', '1f43c.png')).toString('base64')
+    const png = readFileSync(join(ROOT, 'packages', 'slidev-addon-under-the-hood', 'images', 'emoji', '1f43c.png')).toString('base64')
     await frame.getByTestId('clip-drop').evaluate(async (el, b64) => {
       const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0))
       const dt = new DataTransfer()

@@ -22,10 +22,11 @@ export interface Deck {
   close: () => Promise<void>
 }
 
-export async function openDeck({ webgpu = false, isolate = false, args: extra = [] as string[] } = {}): Promise<Deck> {
-  if (!existsSync(join(DIST, 'index.html')))
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does it)')
-  const server = await serveDist(DIST, { isolate }) as { url: string, close: () => Promise<void> }
+/** The built deck (`dist`: the talk's, unless another deck's build is named) in a fresh Chromium. */
+export async function openDeck({ webgpu = false, isolate = false, args: extra = [] as string[], dist = DIST } = {}): Promise<Deck> {
+  if (!existsSync(join(dist, 'index.html')))
+    throw new Error(`${dist} is missing: run \`npm run build\` first (npm test does it)`)
+  const server = await serveDist(dist, { isolate }) as { url: string, close: () => Promise<void> }
   const args = [...CHROMIUM_ARGS, ...(webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan'] : []), ...extra]
   const browser = await chromium.launch({ executablePath: ensureChromium(), args, headless: true })
   return {

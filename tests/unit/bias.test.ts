@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { allFiles, captions, FAMILIES, MAX_CAPTION, probe, TONES, variantFile } from '../../demos/bias/engine'
+import { allFiles, captions, FAMILIES, MAX_CAPTION, probe, TONES, variantFile } from '../../packages/slidev-addon-under-the-hood/demos/bias/engine'
 
 const NOTO = join(import.meta.dirname, '..', '..', 'node_modules', 'emoji-datasource-google')
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BACKGROUND, compositeOn, compositeRgb } from '../../demos/images/composite'
+import { BACKGROUND, compositeOn, compositeRgb } from '../../packages/slidev-addon-under-the-hood/demos/images/composite'
 
 // Two pixels: opaque red, and half-transparent black.
 const rgba = () => new Uint8ClampedArray([255, 0, 0, 255, 0, 0, 0, 128])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clampStep, cosineSchedule, forwardNoise, gaussianNoise, linearSchedule, rgbaToSigned, signedToRgba } from '../../demos/diffusion/schedule'
+import { clampStep, cosineSchedule, forwardNoise, gaussianNoise, linearSchedule, rgbaToSigned, signedToRgba } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/schedule'
 
 // Reference values computed independently with numpy (float64), from the papers' definitions.
 describe('noise schedules', () => {

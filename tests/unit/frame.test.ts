@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { classify, DemoError } from '../../demos/frame/errors'
-import { initialState, reduce, runTask } from '../../demos/frame/state'
-import type { DemoEvent, DemoState } from '../../demos/frame/state'
-import { maxAbsDiff } from '../../demos/preflight/engine'
+import { classify, DemoError } from '../../packages/slidev-addon-under-the-hood/demos/frame/errors'
+import { initialState, reduce, runTask } from '../../packages/slidev-addon-under-the-hood/demos/frame/state'
+import type { DemoEvent, DemoState } from '../../packages/slidev-addon-under-the-hood/demos/frame/state'
+import { maxAbsDiff } from '../../packages/slidev-addon-under-the-hood/demos/preflight/engine'
 
 describe('error messages', () => {
   it.each([
@@ -21,7 +21,8 @@ describe('error messages', () => {
   it('gives every error a hint a presenter can act on', () => {
     const e = DemoError.from(new Error('Model file not found: /models/micro-clip/config.json'), { model: 'micro-clip' })
     expect(e.code).toBe('model-missing')
-    expect(e.hint).toContain('public/models/micro-clip')
+    expect(e.hint).toContain('reinstall the addon')
+    expect(DemoError.from(new Error('Model file not found: /models/my-clip/config.json'), { model: 'my-clip' }).hint).toContain('public/models/my-clip/')
     expect(e.hint).toMatch(/npm run train/)
     expect(DemoError.from('weird').hint).toMatch(/Reset/)
   })

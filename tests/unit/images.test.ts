@@ -2,14 +2,14 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { checkImageFile, sniffImageType } from '../../demos/images/decode'
+import { checkImageFile, sniffImageType } from '../../packages/slidev-addon-under-the-hood/demos/images/decode'
 
 const root = join(import.meta.dirname, '..', '..')
 const head = (bytes: Uint8Array | Buffer) => new Uint8Array(bytes.subarray(0, 512))
 
 describe('image type from content', () => {
   it('knows the shipped PNG and JPEG files by their bytes', () => {
-    expect(sniffImageType(head(readFileSync(join(root, 'public', 'images', 'emoji', '1f34e.png'))))).toBe('image/png')
+    expect(sniffImageType(head(readFileSync(join(root, 'packages', 'slidev-addon-under-the-hood', 'images', 'emoji', '1f34e.png'))))).toBe('image/png')
     expect(sniffImageType(head(readFileSync(join(root, 'node_modules', '@stdlib', 'datasets-img-locomotion-house-cat', 'data', 'image.jpg'))))).toBe('image/jpeg')
   })
 

@@ -4,12 +4,13 @@
  * Checks the shipped model, and the smoke run's fresh export when `npm test` has just made one.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { toPixelValues } from '../../demos/clip/preprocess'
+import { folderId, loadTransformersNode, SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
+import { toPixelValues } from '../../packages/slidev-addon-under-the-hood/demos/clip/preprocess'
 
 const ROOT = join(import.meta.dirname, '..', '..')
-const folders: [string, string][] = [['shipped', join(ROOT, 'public', 'models')]]
+const folders: [string, string][] = [['shipped', SHIPPED_MODELS]]
 const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
 // The smoke run's export whenever the smoke run wrote one; a folder without its parity.json fails below.
 if (existsSync(join(smoke, 'micro-clip')))
@@ -43,14 +44,9 @@ describe.each(folders)('micro-CLIP (%s)', (_label, modelsDir) => {
   })
 
   const dir = join(modelsDir, 'micro-clip')
-  const id = relative(ROOT, dir)
+  const id = folderId(dir)
   const load = async () => {
-    const t = await import('@huggingface/transformers')
-    t.env.allowRemoteModels = false
-    t.env.allowLocalModels = true
-    // Each folder under its own id (its absolute path): transformers.js caches by id.
-    t.env.localModelPath = `${ROOT}/`
-    return t
+    return loadTransformersNode()
   }
 
   it('has the folder layout of a transformers.js CLIP model, within the size budget', () => {

@@ -8,18 +8,19 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadDiffusionNode } from '../../demos/diffusion/node'
-import { fitIds, repeatConditioning } from '../../demos/diffusion/nets'
-import { mapLatents, MAX_PER_CALL, seedGrid } from '../../demos/diffusion/explore'
+import { SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
+import { loadDiffusionNode } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/node'
+import { fitIds, repeatConditioning } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/nets'
+import { mapLatents, MAX_PER_CALL, seedGrid } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/explore'
 import {
   checkParams, ddimStep, DiffusionInputError, generate, generateImage, guide, initialLatent, planarToRgba,
   rgbaToPlanar, slerp, stepSeed, timesteps,
-} from '../../demos/diffusion/sampler'
+} from '../../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 // The shipped model always; the smoke run's export whenever the smoke run wrote one. A folder without its
 // parity.json fails (below), it is never silently left out.
-const folders: [string, string, boolean][] = [['shipped', join(ROOT, 'public', 'models'), true]]
+const folders: [string, string, boolean][] = [['shipped', SHIPPED_MODELS, true]]
 const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
 if (existsSync(join(smoke, 'micro-diffusion')))
   folders.push(['smoke export', smoke, false])

@@ -4,14 +4,13 @@
  * smoke run's fresh export when there is one.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
-import * as ort from 'onnxruntime-node'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { OrtLike, SessionLike } from '../../demos/gpt/engine'
-import { appendToken, attentionMatrix, GptEngine, ortRunner, sample, seededRandom, shownToken, softmax, topK } from '../../demos/gpt/engine'
+import { folderId, loadOrtNode, loadTransformersNode, nodeSession, SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
+import { appendToken, attentionMatrix, GptEngine, ortRunner, sample, seededRandom, shownToken, softmax, topK } from '../../packages/slidev-addon-under-the-hood/demos/gpt/engine'
 
 const ROOT = join(import.meta.dirname, '..', '..')
-const folders: [string, string, boolean][] = [['shipped', join(ROOT, 'public', 'models'), true]]
+const folders: [string, string, boolean][] = [['shipped', SHIPPED_MODELS, true]]
 const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
 // The smoke run's export whenever the smoke run wrote one; a folder without its parity.json fails below.
 if (existsSync(join(smoke, 'micro-gpt')))
@@ -27,19 +26,16 @@ describe.each(folders)('micro-GPT (%s)', (_label, modelsDir, shipped) => {
   })
 
   const dir = join(modelsDir, 'micro-gpt')
-  const id = relative(ROOT, dir)
+  const id = folderId(dir)
   const parity = () => JSON.parse(readFileSync(join(dir, 'parity.json'), 'utf8')) as Parity
 
   async function engine() {
-    const t = await import('@huggingface/transformers')
-    t.env.allowRemoteModels = false
-    // Each folder under its own id (its absolute path): transformers.js caches by id.
-    t.env.localModelPath = `${ROOT}/`
+    const [t, ort] = await Promise.all([loadTransformersNode(), loadOrtNode()])
     const tok = await t.AutoTokenizer.from_pretrained(id)
-    const session = await ort.InferenceSession.create(join(dir, 'onnx', 'model.onnx'))
+    const session = await nodeSession(join(dir, 'onnx', 'model.onnx'))
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
-    const run = ortRunner(ort as unknown as OrtLike, session as unknown as SessionLike)
-    return { tok, session, run, config, engine: new GptEngine(run, { encode: s => tok.encode(s, { add_special_tokens: false }), token: id => tok.decode([id]) }, config.context) }
+    const run = ortRunner(ort, session)
+    return { tok, session, ort, run, config, engine: new GptEngine(run, { encode: s => tok.encode(s, { add_special_tokens: false }), token: id => tok.decode([id]) }, config.context) }
   }
 
   it('is within the size budget', () => {
@@ -48,7 +44,7 @@ describe.each(folders)('micro-GPT (%s)', (_label, modelsDir, shipped) => {
 
   it('tokenizes like training and gives torch\'s logits and attention (1e-4)', async () => {
     const p = parity()
-    const { tok, session } = await engine()
+    const { tok, session, ort } = await engine()
     expect(tok.encode(p.text, { add_special_tokens: false })).toEqual(p.ids)
     const out = await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(p.ids, BigInt), [1, p.ids.length]) })
     const [, n, vocab] = out.logits!.dims as number[]

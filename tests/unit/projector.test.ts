@@ -5,18 +5,17 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Item } from '../../demos/projector/engine'
-import { ANALOGY_PHRASES, cosine, findAnalogies, nearest, parseEmbeddings, pca3, styleShift, umap3, unit } from '../../demos/projector/engine'
+import { folderId, loadTransformersNode, SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
+import type { Item } from '../../packages/slidev-addon-under-the-hood/demos/projector/engine'
+import { ANALOGY_PHRASES, cosine, findAnalogies, nearest, parseEmbeddings, pca3, styleShift, umap3, unit } from '../../packages/slidev-addon-under-the-hood/demos/projector/engine'
 
-const ROOT = join(import.meta.dirname, '..', '..')
-const items = parseEmbeddings(JSON.parse(readFileSync(join(ROOT, 'public', 'models', 'micro-clip', 'embeddings.json'), 'utf8')))
+const items = parseEmbeddings(JSON.parse(readFileSync(join(SHIPPED_MODELS, 'micro-clip', 'embeddings.json'), 'utf8')))
 
 async function embedder() {
-  const t = await import('@huggingface/transformers')
-  t.env.allowRemoteModels = false
-  t.env.localModelPath = `${ROOT}/`
-  const tok = await t.AutoTokenizer.from_pretrained('public/models/micro-clip')
-  const model = await t.CLIPTextModelWithProjection.from_pretrained('public/models/micro-clip', { dtype: 'fp32' })
+  const t = await loadTransformersNode()
+  const id = folderId(join(SHIPPED_MODELS, 'micro-clip'))
+  const tok = await t.AutoTokenizer.from_pretrained(id)
+  const model = await t.CLIPTextModelWithProjection.from_pretrained(id, { dtype: 'fp32' })
   return async (texts: string[]) => {
     const out = await model(tok(texts, { padding: true, truncation: true }))
     const d = out.text_embeds.data as Float32Array

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { backendOrder, backendReports, explainChoice, onBackendReport, preferenceFromSearch, reportBackend } from '../../demos/runtime/backends'
-import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from '../../demos/runtime/paths'
-import { probeWebGPU } from '../../demos/runtime/webgpu'
+import { backendOrder, backendReports, explainChoice, onBackendReport, preferenceFromSearch, reportBackend } from '../../packages/slidev-addon-under-the-hood/demos/runtime/backends'
+import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from '../../packages/slidev-addon-under-the-hood/demos/runtime/paths'
+import { loadModel, MODELS, modelsOf, REQUIRED_FILES } from '../../packages/slidev-addon-under-the-hood/demos/runtime'
+import { DemoError } from '../../packages/slidev-addon-under-the-hood/demos/frame/errors'
+import { probeWebGPU } from '../../packages/slidev-addon-under-the-hood/demos/runtime/webgpu'
 
 describe('backend choice', () => {
   const gpu = { available: true }
@@ -57,31 +59,6 @@ describe('backend choice', () => {
   })
 })
 
-describe('one copy of each model per window', () => {
-  it('loads a model once for every demo that asks, tells each its backend, and loads again after a failure', async () => {
-    const { loadOnce } = await import('../../demos/runtime/index')
-    let loads = 0
-    const load = async () => {
-      loads++
-      reportBackend({ demo: 'first', backend: 'wasm', reason: 'test', fallback: false })
-      return { model: loads }
-    }
-    const [a, b] = await Promise.all([loadOnce('m:test', 'first', load), loadOnce('m:test', 'second', load)])
-    expect(loads).toBe(1)
-    expect(a).toBe(b)
-    expect(backendReports().get('second')).toMatchObject({ backend: 'wasm', reason: 'test' })
-
-    let attempts = 0
-    const flaky = async () => {
-      if (++attempts === 1) throw new Error('model file not found')
-      return 'ok'
-    }
-    await expect(loadOnce('m:flaky', 'x', flaky)).rejects.toThrow(/not found/)
-    await expect(loadOnce('m:flaky', 'x', flaky)).resolves.toBe('ok')
-    expect(attempts).toBe(2)
-  })
-})
-
 describe('local paths', () => {
   it('points every runtime file at the deck itself', () => {
     expect(ortWasmPaths('/')).toEqual({
@@ -100,15 +77,96 @@ describe('local paths', () => {
     expect(() => modelFileUrl('', 'config.json', '/')).toThrow()
   })
 
-  it('the deck serves every runtime file the runtime asks for, from a file that exists', async () => {
+  it('the addon serves every runtime file the runtime asks for, from a file that exists', async () => {
     const { existsSync } = await import('node:fs')
-    const { RUNTIME_FILES } = await import('../../vite.config')
+    const { servedFiles } = await import('../../packages/slidev-addon-under-the-hood/vite.config')
+    const served = servedFiles()
     const asked = [ortWasmPaths('/').mjs, ortWasmPaths('/').wasm, ...['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map(f => `${tfjsWasmPrefix('/')}${f}`)]
     for (const url of asked) {
-      const source = RUNTIME_FILES[url.slice(1)]
-      expect(source, url).toBeDefined()
-      expect(existsSync(new URL(`../../${source}`, import.meta.url)), source).toBe(true)
+      const file = served[url.slice(1)]
+      expect(file, url).toBeDefined()
+      expect(existsSync(file!), file).toBe(true)
     }
+  })
+
+  it('the addon serves every file each shipped model needs, and its model card', async () => {
+    const { existsSync } = await import('node:fs')
+    const { servedFiles } = await import('../../packages/slidev-addon-under-the-hood/vite.config')
+    const served = servedFiles()
+    for (const [name, m] of Object.entries(MODELS)) {
+      for (const f of REQUIRED_FILES[m.kind]) {
+        const file = served[modelFileUrl(name, f, '/').slice(1)]
+        expect(file, `${name}/${f}`).toBeDefined()
+        expect(existsSync(file!)).toBe(true)
+      }
+      if (m.kind !== 'tokenizer')
+        expect(served[modelFileUrl(name, 'README.md', '/').slice(1)], `${name} model card`).toBeDefined()
+    }
+    // Every component that names a shipped model by default finds it, with what it loads in turn.
+    expect(modelsOf('ReverseDiffusion').sort()).toEqual(['micro-clip', 'micro-diffusion'])
+    expect(modelsOf('TokenizerPlayground')).toEqual(expect.arrayContaining(['gpt-4o', 'llama-3', 'micro-gpt', 'micro-clip']))
+  })
+})
+
+describe('model registry', () => {
+  const realFetch = globalThis.fetch
+  let requests: string[] = []
+  /** A deck that serves the files in `present` (HEAD checks), and 404s the rest. */
+  function serve(present: string[]) {
+    requests = []
+    globalThis.fetch = (async (input: RequestInfo | URL) => {
+      const url = String(input)
+      requests.push(url)
+      return new Response(null, { status: present.includes(url) ? 200 : 404, headers: { 'content-type': 'application/octet-stream' } })
+    }) as typeof fetch
+  }
+  afterEach(() => { globalThis.fetch = realFetch })
+
+  it('checks the files the model\'s kind needs, then loads it once for every view that asks', async () => {
+    serve(REQUIRED_FILES.gpt.map(f => modelFileUrl('test-gpt', f)))
+    let loads = 0
+    const load = async () => { loads++; return { engine: loads } }
+    const [a, b] = await Promise.all([loadModel('gpt', 'test-gpt', 'view-a', load), loadModel('gpt', 'test-gpt', 'view-b', load)])
+    const c = await loadModel('gpt', 'test-gpt', 'view-c', load)
+    expect(loads).toBe(1)
+    expect(a).toBe(b)
+    expect(c).toBe(a)
+    expect(requests.sort()).toEqual(REQUIRED_FILES.gpt.map(f => `/models/test-gpt/${f}`).sort())
+  })
+
+  it('tells every view the backend the first load got', async () => {
+    serve(REQUIRED_FILES.clip.map(f => modelFileUrl('test-clip', f)))
+    await loadModel('clip', 'test-clip', 'first-view', async () => {
+      reportBackend({ demo: 'first-view', backend: 'wasm', reason: 'test', fallback: false })
+      return 1
+    })
+    await loadModel('clip', 'test-clip', 'second-view', async () => 2)
+    expect(backendReports().get('second-view')?.backend).toBe('wasm')
+  })
+
+  it('a folder that is not there gives the clear "model missing" error without loading, and a retry loads again', async () => {
+    serve([])
+    let loads = 0
+    const load = async () => { loads++; return 'loaded' }
+    const err = await loadModel('diffusion', 'no-such-model', 'view', load).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(DemoError)
+    expect((err as DemoError).code).toBe('model-missing')
+    expect((err as DemoError).message).toContain('/models/no-such-model/config.json')
+    expect((err as DemoError).hint).toContain('public/models/no-such-model/')
+    expect(loads).toBe(0)
+    serve(REQUIRED_FILES.diffusion.map(f => modelFileUrl('no-such-model', f)))
+    await expect(loadModel('diffusion', 'no-such-model', 'view', load)).resolves.toBe('loaded')
+    expect(loads).toBe(1)
+  })
+
+  it('keeps loads of one folder with a different variant (a forced backend) apart', async () => {
+    serve(REQUIRED_FILES.diffusion.map(f => modelFileUrl('test-diffusion', f)))
+    let loads = 0
+    const load = async () => ++loads
+    await loadModel('diffusion', 'test-diffusion', 'a', load, 'wasm')
+    await loadModel('diffusion', 'test-diffusion', 'b', load, 'webgpu')
+    await loadModel('diffusion', 'test-diffusion', 'c', load, 'wasm')
+    expect(loads).toBe(2)
   })
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AudioInputError, colour, peakHz, stft, synth, toImage, toMono } from '../../demos/spectrogram/engine'
+import { AudioInputError, colour, peakHz, stft, synth, toImage, toMono } from '../../packages/slidev-addon-under-the-hood/demos/spectrogram/engine'
 
 const SR = 16000
 const sine = (hz: number, seconds = 0.5, amp = 1) => Float32Array.from({ length: SR * seconds }, (_, i) => amp * Math.sin(2 * Math.PI * hz * i / SR))

@@ -3,8 +3,8 @@
  * on changes, field-by-field checking of what arrives, and convergence of windows that change at once.
  */
 import { describe, expect, it } from 'vitest'
-import type { Envelope, Revision } from '../../demos/frame/sync'
-import { isEnvelope, isNewer, MAX_DATA_CHARS, NO_REVISION, nextRevision, parseData, pendingActs, plainCopy, sameRevision, sanitize, SYNC_VERSION } from '../../demos/frame/sync'
+import type { Envelope, Revision } from '../../packages/slidev-addon-under-the-hood/demos/frame/sync'
+import { isEnvelope, isNewer, MAX_DATA_CHARS, NO_REVISION, nextRevision, parseData, pendingActs, plainCopy, sameRevision, sanitize, SYNC_VERSION } from '../../packages/slidev-addon-under-the-hood/demos/frame/sync'
 
 const defaults = { prompt: 'red apple', seed: 1, guidance: 4, picked: [] as number[], file: { name: '' }, scrub: null as number | null }
 type S = typeof defaults

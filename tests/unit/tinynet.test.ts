@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { DATASETS, makeDataset } from '../../demos/tinynet/data'
-import { TinyNet } from '../../demos/tinynet/engine'
+import { DATASETS, makeDataset } from '../../packages/slidev-addon-under-the-hood/demos/tinynet/data'
+import { TinyNet } from '../../packages/slidev-addon-under-the-hood/demos/tinynet/engine'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
@@ -86,7 +86,7 @@ describe('tiny network training (tfjs, CPU backend)', () => {
 
 describe('a training run replayed in another window (demos/tinynet/run.ts)', () => {
   it('reaches the same network by carrying on or by replaying from the seed, with clicked points at their steps', async () => {
-    const { TrainingRun } = await import('../../demos/tinynet/run')
+    const { TrainingRun } = await import('../../packages/slidev-addon-under-the-hood/demos/tinynet/run')
     const added = [{ x: 0.5, y: 0.5, label: 1 as const, at: 7 }, { x: -0.2, y: 0.1, label: 0 as const, at: 23 }]
     // The window that trained live: one step per frame, points taken in at the step they were clicked.
     const live = new TrainingRun(tf, { dataset: 'moons', hidden: 4 })

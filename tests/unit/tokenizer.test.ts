@@ -3,19 +3,18 @@
  * (Unicode included); pieces put back together give the text; whitespace and invisible characters are
  * shown; unknown tokenizer names get a clear message.
  */
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { encode as o200k } from 'gpt-tokenizer/encoding/o200k_base'
 import { describe, expect, it } from 'vitest'
-import type { TokenizerLike } from '../../demos/tokenizer/engine'
-import { MAX_CHIPS, PRESETS, tokenize, tokenizerInfo, UnknownTokenizerError, visible } from '../../demos/tokenizer/engine'
+import { folderId, loadTransformersNode, SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
+import type { TokenizerLike } from '../../packages/slidev-addon-under-the-hood/demos/tokenizer/engine'
+import { MAX_CHIPS, PRESETS, tokenize, tokenizerInfo, UnknownTokenizerError, visible } from '../../packages/slidev-addon-under-the-hood/demos/tokenizer/engine'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
 async function load(folder: string): Promise<TokenizerLike> {
-  const t = await import('@huggingface/transformers')
-  t.env.allowRemoteModels = false
-  t.env.localModelPath = `${ROOT}/`
-  return t.AutoTokenizer.from_pretrained(folder) as unknown as Promise<TokenizerLike>
+  const t = await loadTransformersNode()
+  return t.AutoTokenizer.from_pretrained(folderId(join(ROOT, folder))) as unknown as Promise<TokenizerLike>
 }
 
 const TEXTS = [
@@ -47,7 +46,7 @@ describe('tokenizer playground engine', () => {
         expect(r.chars).toBe([...text].length)
       }
     }
-    const gpt = await load('public/models/micro-gpt')
+    const gpt = await load(relative(ROOT, join(SHIPPED_MODELS, 'micro-gpt')))
     const r = tokenize('micro-gpt', gpt, 'The whale swam unbelievably')
     expect(r.tokens).toBeGreaterThan(3)
     expect(r.chips.some(c => c.cont)).toBe(true) // a rare word is cut into ## pieces

@@ -3,15 +3,9 @@
  * onnxruntime-web in the browser (WebGPU or WASM), onnxruntime-node in Node (CLI, tests). Nothing here
  * imports a runtime: the caller passes its `Tensor` class and sessions in.
  */
+import type { OrtLike, SessionLike } from '../runtime/ort'
 import type { Conditioning, DiffusionNets } from './sampler'
 
-export interface TensorLike { data: unknown, dims: readonly number[] }
-export interface OrtLike {
-  Tensor: new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: number[]) => unknown
-}
-export interface SessionLike {
-  run: (feeds: Record<string, unknown>) => Promise<Record<string, TensorLike>>
-}
 
 export interface DiffusionSessions {
   /** micro-clip/onnx/text_model.onnx: input_ids, attention_mask → text_embeds, last_hidden_state */

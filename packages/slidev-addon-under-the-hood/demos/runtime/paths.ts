@@ -1,4 +1,5 @@
-/** Where the deck's local assets live. Everything is served by the deck itself: no CDN, no hub. */
+/** URLs of the deck's local assets (see ./manifest.ts). Everything is served by the deck itself: no CDN, no hub. */
+import { MODELS_DIR, RUNTIME_DIR, RUNTIME_FILES } from './manifest'
 
 /** The deck's base URL ('/' in dev, the build's base when hosted under a sub-path). */
 export function deckBase(): string {
@@ -7,26 +8,11 @@ export function deckBase(): string {
   return base.endsWith('/') ? base : `${base}/`
 }
 
-export const RUNTIME_DIR = 'runtime/'
-export const MODELS_DIR = 'models/'
-
-/**
- * The WebAssembly runtimes, as the deck serves them (under RUNTIME_DIR) and where they come from in
- * node_modules. The one list: vite.config.ts serves and copies exactly these, the runtime loads them.
- */
-export const RUNTIME_FILES = {
-  ortMjs: ['ort/ort-wasm-simd-threaded.asyncify.mjs', 'onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs'],
-  ortWasm: ['ort/ort-wasm-simd-threaded.asyncify.wasm', 'onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'],
-  tfjsWasm: ['tfjs/tfjs-backend-wasm.wasm', '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'],
-  tfjsSimd: ['tfjs/tfjs-backend-wasm-simd.wasm', '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'],
-  tfjsThreaded: ['tfjs/tfjs-backend-wasm-threaded-simd.wasm', '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm'],
-} as const satisfies Record<string, readonly [served: string, source: string]>
-
 /** ONNX Runtime Web's WebAssembly files. */
 export function ortWasmPaths(base = deckBase()): { mjs: string, wasm: string } {
   return {
-    mjs: `${base}${RUNTIME_DIR}${RUNTIME_FILES.ortMjs[0]}`,
-    wasm: `${base}${RUNTIME_DIR}${RUNTIME_FILES.ortWasm[0]}`,
+    mjs: `${base}${RUNTIME_DIR}${RUNTIME_FILES.ortMjs.served}`,
+    wasm: `${base}${RUNTIME_DIR}${RUNTIME_FILES.ortWasm.served}`,
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The images shipped with the deck that demos offer as presets: Noto emoji (public/images/emoji, see its
+ * The images shipped with the deck that demos offer as presets: Noto emoji (the addon's images/emoji, see its
  * CREDITS.md) and two CC0 photographs served from @stdlib packages (vite.config.ts). `name` is the emoji's
  * own name (what micro-CLIP was trained on), `short` a label for buttons and menus.
  */

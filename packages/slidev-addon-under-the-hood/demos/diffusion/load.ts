@@ -1,24 +1,23 @@
 /**
  * Loads micro-diffusion in the browser through the shared runtime: micro-CLIP's tokenizer (transformers.js)
  * and four ORT sessions (text encoder, UNet, VAE decoder and encoder) on WebGPU or WASM. The demos on the
- * diffusion slides share one copy (runtime's loadOnce); each demo gets its own backend report.
+ * diffusion slides share one copy (the runtime's model registry, loadModel); each demo gets its own backend report.
  */
-import { backendReports, checkModelFiles, createOrtSession, loadOnce, loadOrt, loadTransformers, modelFileUrl, reportBackend, wrapLoad } from '../runtime'
+import { backendReports, checkModelFiles, createOrtSession, loadModel, loadOrt, loadTransformers, modelFileUrl, reportBackend, wrapLoad } from '../runtime'
 import type { Backend, BackendPreference } from '../runtime'
 import type { DiffusionConfig, DiffusionNets } from './sampler'
-import type { OrtLike, SessionLike } from './nets'
+import type { OrtLike, SessionLike } from '../runtime/ort'
 import { ortNets } from './nets'
 
 export interface LoadedDiffusion { nets: DiffusionNets, config: DiffusionConfig, backend: Backend }
 
 export function loadDiffusion(demo: string, model = 'micro-diffusion', preference?: BackendPreference,
   onProgress?: (v: number) => void): Promise<LoadedDiffusion> {
-  return loadOnce(`diffusion:${model}|${preference ?? 'page'}`, demo, () => load(demo, model, preference, onProgress))
+  return loadModel('diffusion', model, demo, () => load(demo, model, preference, onProgress), preference ?? 'page')
 }
 
 async function load(demo: string, model: string, preference: BackendPreference | undefined,
   onProgress?: (v: number) => void): Promise<LoadedDiffusion> {
-  await checkModelFiles(model, ['config.json', 'onnx/unet.onnx', 'onnx/vae_decoder.onnx', 'onnx/vae_encoder.onnx'])
   const config = await wrapLoad(model, async () => (await fetch(modelFileUrl(model, 'config.json'))).json() as Promise<DiffusionConfig>)
   const textModel = config.text_encoder.model
   await checkModelFiles(textModel, ['tokenizer.json', 'tokenizer_config.json', 'onnx/text_model.onnx'])

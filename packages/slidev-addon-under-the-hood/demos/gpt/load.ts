@@ -1,16 +1,15 @@
 /** Loads micro-GPT in the browser through the shared runtime (tokenizer via transformers.js, model via ORT). */
-import { checkModelFiles, createOrtSession, loadOnce, loadOrt, loadTransformers, modelFileUrl, wrapLoad } from '../runtime'
+import { createOrtSession, loadModel, loadOrt, loadTransformers, modelFileUrl, wrapLoad } from '../runtime'
 import type { Backend } from '../runtime'
-import type { OrtLike, SessionLike } from './engine'
+import type { OrtLike, SessionLike } from '../runtime/ort'
 import { GptEngine, ortRunner } from './engine'
 
 /** One copy per window, shared by the attention heatmap and the next-word predictor. */
 export function loadGpt(demo: string, model = 'micro-gpt'): Promise<{ engine: GptEngine, backend: Backend }> {
-  return loadOnce(`gpt:${model}`, demo, () => load(demo, model))
+  return loadModel('gpt', model, demo, () => load(demo, model))
 }
 
 async function load(demo: string, model: string): Promise<{ engine: GptEngine, backend: Backend }> {
-  await checkModelFiles(model, ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'])
   const config = await wrapLoad(model, async () => (await fetch(modelFileUrl(model, 'config.json'))).json() as Promise<{ context: number }>)
   const t = await loadTransformers()
   const tok = await wrapLoad(model, () => t.AutoTokenizer.from_pretrained(model))

@@ -4,6 +4,7 @@
  * is injected (onnxruntime-web through demos/runtime in the browser, onnxruntime-node in tests).
  */
 
+import type { OrtLike, SessionLike } from '../runtime/ort'
 import { seededRandom } from '../shared/random'
 
 export interface GptOutput {
@@ -135,13 +136,6 @@ export class GptEngine {
   }
 }
 
-/** The parts of onnxruntime (web or node) the runner needs. */
-export interface OrtLike {
-  Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => unknown
-}
-export interface SessionLike {
-  run: (feeds: Record<string, unknown>) => Promise<Record<string, { data: unknown, dims: readonly number[] }>>
-}
 
 /** A GptRunner over an ONNX Runtime session of micro-GPT's model.onnx. */
 export function ortRunner(ort: OrtLike, session: SessionLike): GptRunner {

@@ -3,7 +3,7 @@
  * projection, image processor. The same code loads our micro-CLIP or a full-size CLIP folder a presenter
  * put under public/models/ beforehand (e.g. Xenova/clip-vit-base-patch32).
  */
-import { checkModelFiles, loadOnce, loadTransformers, modelFileUrl, transformersOptions, wrapLoad } from '../runtime'
+import { loadModel, loadTransformers, modelFileUrl, transformersOptions, wrapLoad } from '../runtime'
 
 export interface ClipEncoders {
   /** Side of the square image the model takes (its processor's crop size). */
@@ -15,11 +15,10 @@ export interface ClipEncoders {
 
 /** One copy per window, shared by the projector, the CLIP matrix and the bias probe. */
 export function loadClip(demo: string, model = 'micro-clip', onProgress?: (v: number) => void): Promise<ClipEncoders> {
-  return loadOnce(`clip:${model}`, demo, () => load(demo, model, onProgress))
+  return loadModel('clip', model, demo, () => load(demo, model, onProgress))
 }
 
 async function load(demo: string, model: string, onProgress?: (v: number) => void): Promise<ClipEncoders> {
-  await checkModelFiles(model, ['config.json', 'tokenizer.json', 'preprocessor_config.json', 'onnx/text_model.onnx', 'onnx/vision_model.onnx'])
   const pre = await wrapLoad(model, async () => (await fetch(modelFileUrl(model, 'preprocessor_config.json'))).json() as Promise<{
     crop_size?: { height?: number } | number
     size?: { shortest_edge?: number } | number

@@ -1,4 +1,5 @@
 /** Errors a demo can show: a plain-language message and what the presenter can do about it. */
+import { MODELS } from '../runtime/manifest'
 
 export type DemoErrorCode = 'model-missing' | 'model-corrupt' | 'runtime-missing' | 'backend' | 'bad-input' | 'unknown'
 
@@ -7,11 +8,18 @@ export interface DemoErrorContext {
   file?: string
 }
 
+/** Where a model's files should come from: the addon for the ones it ships, the deck's public/models/ otherwise. */
+function whereFrom(model: string | undefined): string {
+  return model && model in MODELS
+    ? `It ships with slidev-addon-under-the-hood: reinstall the addon (or, in its repository, restore models/ from git or rebuild it with \`npm run train\`).`
+    : `Put the model's folder at public/models/${model ?? '<name>'}/ in your deck, or check the spelling of the demo's \`model\` prop.`
+}
+
 const HINTS: Record<DemoErrorCode, (ctx: DemoErrorContext) => string> = {
-  'model-missing': ctx => `The files of the model "${ctx.model ?? '?'}" are not in public/models/${ctx.model ?? ''}. `
-    + 'Restore them from git (git checkout -- public/models) or rebuild them with `npm run train`. The rest of the deck works without it.',
+  'model-missing': ctx => `The files of the model "${ctx.model ?? '?'}" are not served at models/${ctx.model ?? ''}/. `
+    + `${whereFrom(ctx.model)} The rest of the deck works without it.`,
   'model-corrupt': ctx => `The model "${ctx.model ?? '?'}" is there but could not be read (damaged or from another version). `
-    + 'Restore public/models from git or rebuild it with `npm run train`.',
+    + whereFrom(ctx.model),
   'runtime-missing': () => 'The WebAssembly runtime could not be loaded. Reinstall with `npm install` and rebuild the deck (`npm run build`).',
   'backend': () => 'This browser could not start a compute backend. Try a current Chrome, Edge or Firefox.',
   'bad-input': () => 'Change the input and try again; nothing was lost.',

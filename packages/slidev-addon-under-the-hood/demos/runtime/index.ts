@@ -12,10 +12,13 @@
 import type { Backend, BackendPreference, BackendReport } from './backends'
 import { backendOrder, BACKEND_LABELS, backendReports, explainChoice, pagePreference, reportBackend } from './backends'
 import { DemoError } from '../frame/errors'
+import type { ModelKind } from './manifest'
+import { REQUIRED_FILES } from './manifest'
 import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from './paths'
 import { detectWebGPU } from './webgpu'
 
 export * from './backends'
+export * from './manifest'
 export * from './paths'
 export { detectWebGPU, probeWebGPU } from './webgpu'
 export type { WebGPUInfo } from './webgpu'
@@ -102,11 +105,15 @@ export interface OrtSessionResult {
  */
 export async function createOrtSession(demo: string, model: string, file: string,
   preference: BackendPreference = pagePreference()): Promise<OrtSessionResult> {
-  await checkModelFiles(model, [file])
   const ort = await loadOrt()
   const choice = await chooseOnnxBackend(preference)
   const url = modelFileUrl(model, file)
-  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer())
+  const res = await fetch(url).catch((err: unknown) => {
+    throw new DemoError('model-missing', `Could not reach ${url}: ${String(err)}`, { model, file })
+  })
+  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html'))
+    throw new DemoError('model-missing', `Model file not found: ${url}`, { model, file })
+  const bytes = new Uint8Array(await res.arrayBuffer())
   const attempt = async (backend: Backend) => ort.InferenceSession.create(bytes, {
     executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'],
     graphOptimizationLevel: 'all',
@@ -156,13 +163,17 @@ export async function transformersOptions(demo: string, preference: BackendPrefe
 const loaded = new Map<string, Promise<{ value: unknown, firstDemo: string }>>()
 
 /**
- * Loads a model once per window: every demo that asks for the same `key` shares the first load (and is
- * told the backend it got, for its badge). A failed load is forgotten, so a retry loads again.
+ * The model registry: every model folder is loaded once per window, whichever views use it. The folder is
+ * checked first for the files its kind needs (manifest.ts), so a missing or misnamed folder gives the
+ * frame's clear message before any library touches it. Every demo that asks is told the backend the first
+ * load got (its badge). A failed load is forgotten, so a retry loads again. `variant` separates loads of
+ * one folder that differ (a forced backend).
  */
-export async function loadOnce<T>(key: string, demo: string, load: () => Promise<T>): Promise<T> {
+export async function loadModel<T>(kind: ModelKind, model: string, demo: string, load: () => Promise<T>, variant = ''): Promise<T> {
+  const key = `${kind}:${model}${variant ? `|${variant}` : ''}`
   let p = loaded.get(key) as Promise<{ value: T, firstDemo: string }> | undefined
   if (!p) {
-    p = load().then(value => ({ value, firstDemo: demo }))
+    p = checkModelFiles(model, REQUIRED_FILES[kind]).then(load).then(value => ({ value, firstDemo: demo }))
     loaded.set(key, p)
     p.catch(() => loaded.delete(key))
   }

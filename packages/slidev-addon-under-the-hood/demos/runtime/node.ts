@@ -1,0 +1,57 @@
+/**
+ * The runtime for Node: scripts (`npm run generate`), the benchmark and the unit tests run the same
+ * engines on the same files as the deck, through onnxruntime-node (which transformers.js installs) and
+ * transformers.js configured for local folders only. Nothing is fetched from a hub.
+ */
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ModelKind } from './manifest'
+import { REQUIRED_FILES } from './manifest'
+import type { OrtLike, SessionLike } from './ort'
+
+/** The folder of the models that travel with the addon (the package's models/). */
+export const SHIPPED_MODELS = resolve(fileURLToPath(new URL('../../models', import.meta.url)))
+
+type NodeOrt = OrtLike & { InferenceSession: { create: (file: string) => Promise<unknown> } }
+type Transformers = typeof import('@huggingface/transformers')
+
+/** onnxruntime-node, typed as the engines take it. */
+export async function loadOrtNode(): Promise<NodeOrt> {
+  return await import('onnxruntime-node') as unknown as NodeOrt
+}
+
+/** An ONNX Runtime session of a .onnx file on disk. */
+export async function nodeSession(file: string): Promise<SessionLike> {
+  const ort = await loadOrtNode()
+  return await ort.InferenceSession.create(file) as SessionLike
+}
+
+let transformers: Promise<Transformers> | undefined
+
+/**
+ * transformers.js for local folders only. Load a folder with `from_pretrained(folderId(dir))`: an
+ * absolute path, which transformers.js reads as it is (it is no hub id), and which keeps two folders of one
+ * name (the shipped model, a fresh training export) apart in its cache.
+ */
+export function loadTransformersNode(): Promise<Transformers> {
+  transformers ??= import('@huggingface/transformers').then((t) => {
+    t.env.allowRemoteModels = false
+    t.env.allowLocalModels = true
+    return t
+  })
+  return transformers
+}
+
+/** The id under which loadTransformersNode's transformers.js finds a model folder. */
+export function folderId(dir: string): string {
+  return resolve(dir)
+}
+
+/** Fails with the missing file's path unless `dir` has what a model of this kind needs (manifest.ts), or these files. */
+export function checkModelDir(dir: string, need: ModelKind | readonly string[], hint = ''): void {
+  for (const f of typeof need === 'string' ? REQUIRED_FILES[need] : need) {
+    if (!existsSync(join(dir, f)))
+      throw new Error(`Model file not found: ${join(dir, f)}${hint ? ` (${hint})` : ''}`)
+  }
+}
