@@ -1,11 +1,11 @@
-import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { loadTfNode } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
 import { DATASETS, makeDataset } from '../../packages/slidev-addon-under-the-hood/demos/tinynet/data'
 import { TinyNet } from '../../packages/slidev-addon-under-the-hood/demos/tinynet/engine'
 
+let tf: Awaited<ReturnType<typeof loadTfNode>>
 beforeAll(async () => {
-  await tf.setBackend('cpu')
-  await tf.ready()
+  tf = await loadTfNode()
 })
 
 describe('tiny network data', () => {

@@ -3,7 +3,7 @@
  * (no network), which backend it got, and that the browser reproduces the numbers the model gave in
  * training (the parity vectors exported next to the model).
  */
-import { checkModelFiles, createOrtSession, loadTf, loadTransformers, modelFileUrl, transformersOptions, wrapLoad } from '../runtime'
+import { checkModelFiles, createOrtSession, loadOrt, loadTf, loadTransformers, modelFileUrl, transformersOptions, wrapLoad } from '../runtime'
 import type { Backend } from '../runtime'
 
 export interface Parity {
@@ -67,11 +67,11 @@ export async function checkTransformers(demo: string, model: string, parity: Par
   }
 }
 
-/** onnxruntime-web directly: the image encoder on the parity image. */
+/** onnxruntime-web on its own (not through transformers.js): the image encoder on the parity image. */
 export async function checkOrt(demo: string, model: string, parity: Parity): Promise<CheckResult> {
   const t0 = performance.now()
   const { session, backend } = await createOrtSession(demo, model, 'onnx/vision_model.onnx')
-  const { Tensor } = await import('onnxruntime-web/webgpu')
+  const { Tensor } = await loadOrt()
   const input = new Tensor('float32', Float32Array.from(parity.pixel_values), parity.pixel_shape)
   const out = await session.run({ pixel_values: input })
   const data = (await out.image_embeds!.getData()) as Float32Array

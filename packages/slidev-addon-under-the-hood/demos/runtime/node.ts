@@ -1,7 +1,8 @@
 /**
  * The runtime for Node: scripts (`npm run generate`), the benchmark and the unit tests run the same
- * engines on the same files as the deck, through onnxruntime-node (which transformers.js installs) and
- * transformers.js configured for local folders only. Nothing is fetched from a hub.
+ * engines on the same files as the deck, through onnxruntime-node (which transformers.js installs),
+ * transformers.js configured for local folders only, and tfjs on its CPU backend. Nothing is fetched
+ * from a hub.
  */
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -15,6 +16,7 @@ export const SHIPPED_MODELS = resolve(fileURLToPath(new URL('../../models', impo
 
 type NodeOrt = OrtLike & { InferenceSession: { create: (file: string) => Promise<unknown> } }
 type Transformers = typeof import('@huggingface/transformers')
+type Tf = typeof import('@tensorflow/tfjs')
 
 /** onnxruntime-node, typed as the engines take it. */
 export async function loadOrtNode(): Promise<NodeOrt> {
@@ -54,4 +56,16 @@ export function checkModelDir(dir: string, need: ModelKind | readonly string[], 
     if (!existsSync(join(dir, f)))
       throw new Error(`Model file not found: ${join(dir, f)}${hint ? ` (${hint})` : ''}`)
   }
+}
+
+let tf: Promise<Tf> | undefined
+
+/** tfjs on its plain JavaScript backend: the same numbers on every machine, no native add-on. */
+export function loadTfNode(): Promise<Tf> {
+  tf ??= import('@tensorflow/tfjs').then(async (t) => {
+    await t.setBackend('cpu')
+    await t.ready()
+    return t
+  })
+  return tf
 }
