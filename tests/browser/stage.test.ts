@@ -80,6 +80,22 @@ const CASES: StageCase[] = [
     },
   },
   {
+    component: 'TinyGan',
+    shows: async (f) => {
+      const g = f.getByTestId('tiny-gan')
+      return `${await g.getAttribute('data-updates')}#${await g.getAttribute('data-d-loss')}#${await g.getAttribute('data-g-loss')}#${await attrs(f, '[data-testid="gan-plot"] circle[fill="#e8590c"]', 'cx')}`
+    },
+    first: async (f) => {
+      await f.getByTestId('gan-play').click()
+      await expect.poll(async () => Number(await f.getByTestId('tiny-gan').getAttribute('data-updates')), { timeout: 60_000 }).toBeGreaterThan(60)
+      await f.getByTestId('gan-pause').click()
+    },
+    second: async (f) => {
+      await f.getByTestId('gan-step-d').click()
+      await f.getByTestId('gan-step-g').click()
+    },
+  },
+  {
     component: 'ClipMatrix',
     shows: async f => `${await f.getByTestId('clip-prompts').inputValue()}#${await attrs(f, 'td[data-sim]', 'data-sim')}`,
     first: f => f.getByTestId('clip-prompts').fill('red apple\npanda face\ncastle'),
