@@ -15,6 +15,7 @@
 //   micro_gpt_step             one micro-GPT forward pass
 //   forward_scrub              one forward-diffusion update of a 64×64 image (goal ≤ 16 ms)
 //   tiny_network               one frame of the live-trained network: a step + boundary + weights (goal ≤ 16 ms)
+//   gan_2d                     one frame of the live 2-D GAN: two steps (D and G each) + samples + D's verdict (goal ≤ 16 ms)
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -108,6 +109,7 @@ out.projector = await engines([], call('projector()'))
 out.micro_gpt_step = await engines([], call('gptStep()'))
 out.forward_scrub = await engines([], call('forwardScrub()'))
 out.tiny_network = await engines([], call('tinyNetwork()'))
+out.gan_2d = await engines([], call('gan2d()'))
 
 // Main-thread freezes while a demo takes a big input (figures, not asserts: these machines are noisy).
 const noOf = name => slides.findIndex(s => s.content.includes(`<${name}`)) + 1

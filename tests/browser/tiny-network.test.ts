@@ -9,6 +9,7 @@ import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
 const no = slides.find(s => s.content.includes('<TinyNetwork'))!.no
+const overfitNo = slides.find(s => s.content.includes('<TinyNetwork :size="10"'))!.no
 
 const num = async (l: Locator, attr: string) => Number(await l.getAttribute(attr))
 
@@ -64,6 +65,31 @@ describe('tiny network, trained live', () => {
     // one hidden unit draws one straight line: it cannot enclose the inner circle
     expect(await num(tn, 'data-accuracy')).toBeLessThan(0.8)
     expect(w.external).toEqual([])
+    expect(w.pageErrors).toEqual([])
+  })
+
+  it('overfits with few noisy points and many units, and stops overfitting with more data', async () => {
+    const { deck, w } = page
+    await w.page.goto(`${deck.url}/${overfitNo}`)
+    const frame = await ready(w.page, overfitNo)
+    const tn = frame.getByTestId('tiny-network')
+    expect(await frame.locator('[data-testid="tiny-plot"] circle[data-validation]').count()).toBe(200)
+    expect(await frame.getByTestId('tiny-size').inputValue()).toBe('10')
+    await frame.getByTestId('tiny-skip').click()
+    await frame.getByTestId('tiny-skip').click()
+    await expect.poll(() => num(tn, 'data-steps'), { timeout: 60_000 }).toBe(1000)
+    expect(await num(tn, 'data-loss')).toBeLessThan(0.05)
+    expect(await num(tn, 'data-val-loss')).toBeGreaterThan(await num(tn, 'data-loss') + 0.5)
+    expect(await frame.getByTestId('tiny-overfit').innerText()).toMatch(/lowest at step \d+/)
+
+    await frame.getByTestId('tiny-size').selectOption('150')
+    await frame.getByTestId('tiny-hidden').selectOption('4')
+    await frame.getByTestId('tiny-noise').selectOption('0')
+    await expect.poll(() => num(tn, 'data-steps')).toBe(0)
+    await frame.getByTestId('tiny-skip').click()
+    await expect.poll(() => num(tn, 'data-steps'), { timeout: 60_000 }).toBe(500)
+    expect(await frame.getByTestId('tiny-overfit').count()).toBe(0)
+    expect(Math.abs(await num(tn, 'data-val-loss') - await num(tn, 'data-loss'))).toBeLessThan(0.1)
     expect(w.pageErrors).toEqual([])
   })
 })

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { loadTfNode } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
 import { DATASETS, makeDataset } from '../../packages/slidev-addon-under-the-hood/demos/tinynet/data'
 import { TinyNet } from '../../packages/slidev-addon-under-the-hood/demos/tinynet/engine'
+import { TrainingRun } from '../../packages/slidev-addon-under-the-hood/demos/tinynet/run'
 
 let tf: Awaited<ReturnType<typeof loadTfNode>>
 beforeAll(async () => {
@@ -86,7 +87,6 @@ describe('tiny network training (tfjs, CPU backend)', () => {
 
 describe('a training run replayed in another window (demos/tinynet/run.ts)', () => {
   it('reaches the same network by carrying on or by replaying from the seed, with clicked points at their steps', async () => {
-    const { TrainingRun } = await import('../../packages/slidev-addon-under-the-hood/demos/tinynet/run')
     const added = [{ x: 0.5, y: 0.5, label: 1 as const, at: 7 }, { x: -0.2, y: 0.1, label: 0 as const, at: 23 }]
     // The window that trained live: one step per frame, points taken in at the step they were clicked.
     const live = new TrainingRun(tf, { dataset: 'moons', hidden: 4 })
@@ -114,5 +114,33 @@ describe('a training run replayed in another window (demos/tinynet/run.ts)', () 
     expect(Math.abs(b.b2 - a.b2)).toBeLessThan(1e-5)
     expect(Array.from(await replay.boundary(8))).toEqual(Array.from(await live.boundary(8)))
     for (const r of [live, replay, ahead, late]) r.dispose()
+  })
+})
+
+describe('overfitting vs generalisation', () => {
+  it('leaves the data sets as they were when no extra noise is asked for', () => {
+    for (const kind of DATASETS)
+      expect(makeDataset(kind, 60, 1, 0.08, 0)).toEqual(makeDataset(kind, 60, 1))
+  })
+
+  it('few noisy points and many units: training loss falls while validation loss turns up', async () => {
+    const run = new TrainingRun(tf, { dataset: 'moons', hidden: 64, size: 10, jitter: 0.3 })
+    expect(run.points).toHaveLength(20)
+    expect(run.validation).toHaveLength(200)
+    await run.trainTo(1000, [])
+    const since = run.overfitSince()
+    expect(since).not.toBeNull()
+    expect(since!.step).toBeLessThan(1000)
+    expect(run.loss!).toBeLessThan(0.05)
+    expect(run.valLoss!).toBeGreaterThan(since!.loss * 1.5)
+    run.dispose()
+  })
+
+  it('plenty of clean points and a small network: no overfitting, validation close to training', async () => {
+    const run = new TrainingRun(tf, { dataset: 'moons', hidden: 4, size: 150, jitter: 0 })
+    await run.trainTo(600, [])
+    expect(run.overfitSince()).toBeNull()
+    expect(Math.abs(run.valLoss! - run.loss!)).toBeLessThan(0.1)
+    run.dispose()
   })
 })

@@ -16,6 +16,7 @@ import { modelFileUrl } from '../runtime/paths'
 import { loadTf } from '../runtime'
 import { makeDataset } from '../tinynet/data'
 import { TinyNet } from '../tinynet/engine'
+import { GanRun } from '../gan2d/run'
 
 async function median(n: number, f: () => Promise<unknown> | unknown): Promise<number> {
   await f() // warm-up (first calls compile shaders / allocate)
@@ -128,5 +129,19 @@ export async function tinyNetwork() {
   })
   const hundred = await median(3, () => net.train(100))
   net.dispose()
+  return { backend, frame_ms: frame, train_100_steps_ms: hundred }
+}
+
+export async function gan2d() {
+  const { tf, backend } = await loadTf('bench-gan2d')
+  const run = new GanRun(tf, { distribution: 'ring', drawn: [], setting: 'balanced' })
+  // what one animation frame of the live demo does: two GAN steps (D then G, twice), then the picture
+  const frame = await median(15, () => {
+    run.run('play', 2)
+    run.samples()
+    run.discriminatorRgba(40)
+  })
+  const hundred = await median(3, () => run.run('play', 100))
+  run.dispose()
   return { backend, frame_ms: frame, train_100_steps_ms: hundred }
 }

@@ -13,8 +13,11 @@ export const MAX_POINTS = 400
 
 const clamp = (v: number) => Math.max(-1, Math.min(1, v))
 
-/** `perClass` points of each label. */
-export function makeDataset(kind: DatasetKind, perClass = 60, seed = 1, noise = 0.08): Point[] {
+/**
+ * `perClass` points of each label. `noise` widens the moons and circles; `jitter` moves every point by
+ * that much Gaussian noise more (the noise control of the overfitting slide; 0 leaves the set as it was).
+ */
+export function makeDataset(kind: DatasetKind, perClass = 60, seed = 1, noise = 0.08, jitter = 0): Point[] {
   const rnd = seededRandom(seed)
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd())
   const pts: Point[] = []
@@ -44,6 +47,10 @@ export function makeDataset(kind: DatasetKind, perClass = 60, seed = 1, noise = 
         const sy = label ? -sx : sx
         x = sx * (0.15 + 0.7 * rnd())
         y = sy * (0.15 + 0.7 * rnd())
+      }
+      if (jitter > 0) {
+        x += gauss() * jitter
+        y += gauss() * jitter
       }
       pts.push({ x: clamp(x), y: clamp(y), label })
     }

@@ -25,7 +25,7 @@ export interface Weights {
 
 export interface StepResult { step: number, loss: number, accuracy: number }
 
-export const MAX_HIDDEN = 16
+export const MAX_HIDDEN = 64
 
 export class TinyNet {
   readonly hidden: number
@@ -36,6 +36,7 @@ export class TinyNet {
   private x?: TF.Tensor2D
   private y?: TF.Tensor2D
   private n = 0
+  private val?: { x: TF.Tensor2D, y: TF.Tensor2D }
   private gridCache?: { res: number, t: TF.Tensor2D }
 
   constructor(private readonly tf: typeof TF, { hidden = 8, learningRate = 0.03, seed = 1 }: TinyNetOptions = {}) {
@@ -62,6 +63,29 @@ export class TinyNet {
     this.n = points.length
     this.x = this.tf.tensor2d(points.map(p => [p.x, p.y]), [points.length, 2])
     this.y = this.tf.tensor2d(points.map(p => [p.label]), [points.length, 1])
+  }
+
+  /** Held-out points the network never trains on: its loss on them shows whether it generalises. */
+  setValidation(points: readonly Point[]): void {
+    this.val?.x.dispose()
+    this.val?.y.dispose()
+    this.val = points.length
+      ? { x: this.tf.tensor2d(points.map(p => [p.x, p.y]), [points.length, 2]), y: this.tf.tensor2d(points.map(p => [p.label]), [points.length, 1]) }
+      : undefined
+  }
+
+  /** Loss and share on the right side, on the validation points (null without them). */
+  async validation(): Promise<{ loss: number, accuracy: number } | null> {
+    const val = this.val
+    if (!val) return null
+    const [loss, right] = this.tf.tidy(() => {
+      const logits = this.logits(val.x)
+      return [this.tf.losses.sigmoidCrossEntropy(val.y, logits), logits.greater(0).cast('float32').equal(val.y).cast('float32').mean()]
+    })
+    const out = { loss: (await loss!.data())[0]!, accuracy: (await right!.data())[0]! }
+    loss!.dispose()
+    right!.dispose()
+    return out
   }
 
   private logits(x: TF.Tensor2D): TF.Tensor2D {
@@ -122,6 +146,8 @@ export class TinyNet {
     this.opt.dispose()
     this.x?.dispose()
     this.y?.dispose()
+    this.val?.x.dispose()
+    this.val?.y.dispose()
     this.gridCache?.t.dispose()
   }
 }

@@ -22,8 +22,15 @@ export interface AddedPoint extends Point {
 export interface RunSpec {
   dataset: DatasetKind
   hidden: number
+  /** Training points per group (60 unless the overfitting controls change it). */
+  size?: number
+  /** Extra noise on every point, training and validation alike (0: the data set as drawn). */
+  jitter?: number
   seed?: number
 }
+
+/** Validation points per group: drawn like the training points, never trained on. */
+export const VALIDATION_PER_CLASS = 100
 
 /** Steps per chunk when replaying: one loss point per chunk in the curve. */
 const REPLAY_CHUNK = 10
@@ -34,18 +41,27 @@ export class TrainingRun {
   points: Point[]
   /** Loss after each training call (one per frame while playing). */
   readonly history: number[] = []
+  /** The step each entry of `history` was taken at. */
+  readonly stepsAt: number[] = []
+  /** Validation loss beside each entry of `history`. */
+  readonly valHistory: number[] = []
+  readonly validation: Point[]
   loss: number | null = null
   accuracy: number | null = null
+  valLoss: number | null = null
+  valAccuracy: number | null = null
   /** How many of the declared added points this run has taken in. */
   private applied = 0
   /** False once a point went in at another step than the one recorded. */
   private exact = true
 
   constructor(private readonly tf: typeof TF, readonly spec: RunSpec) {
-    this.base = makeDataset(spec.dataset, 60, 1)
+    this.base = makeDataset(spec.dataset, spec.size ?? 60, 1, undefined, spec.jitter ?? 0)
+    this.validation = makeDataset(spec.dataset, VALIDATION_PER_CLASS, 2, undefined, spec.jitter ?? 0)
     this.points = this.base
     this.net = new TinyNet(tf, { hidden: spec.hidden, seed: spec.seed ?? 1 })
     this.net.setData(this.points)
+    this.net.setValidation(this.validation)
   }
 
   get step(): number {
@@ -74,6 +90,26 @@ export class TrainingRun {
     this.loss = r.loss
     this.accuracy = r.accuracy
     this.history.push(r.loss)
+    this.stepsAt.push(this.step)
+    const v = await this.net.validation()
+    this.valLoss = v?.loss ?? null
+    this.valAccuracy = v?.accuracy ?? null
+    this.valHistory.push(v?.loss ?? Number.NaN)
+  }
+
+  /**
+   * The step at which validation loss was lowest, when it has since risen by more than 10 % while the
+   * training loss kept falling: the point where the network started to memorise (null otherwise).
+   */
+  overfitSince(): { step: number, loss: number } | null {
+    const v = this.valHistory
+    if (v.length < 3) return null
+    let best = 0
+    v.forEach((x, i) => { if (x < v[best]!) best = i })
+    const last = v.length - 1
+    const trainFell = this.history[last]! < this.history[best]!
+    if (best === last || !(v[last]! > v[best]! * 1.1) || !trainFell) return null
+    return { step: this.stepsAt[best]!, loss: v[best]! }
   }
 
   async refreshAccuracy(): Promise<void> {
@@ -125,4 +161,19 @@ export function boundaryRgba(p: Float32Array): Uint8ClampedArray<ArrayBuffer> {
     img[i * 4 + 3] = 255
   }
   return img
+}
+
+/**
+ * Training and validation loss as two SVG polylines in a width × height box, on one scale (at most 300
+ * points each). A non-finite validation value (no validation set) leaves that curve empty.
+ */
+export function lossCurves(train: readonly number[], val: readonly number[], width: number, height: number): { train: string, val: string } {
+  if (train.length < 2) return { train: '', val: '' }
+  const every = Math.ceil(train.length / 300)
+  const idx = train.map((_, i) => i).filter(i => i % every === 0 || i === train.length - 1)
+  const top = Math.max(0.1, ...idx.map(i => train[i]!), ...idx.map(i => val[i]!).filter(Number.isFinite))
+  const line = (a: readonly number[]) => idx.every(i => Number.isFinite(a[i]))
+    ? idx.map((i, k) => `${((k / (idx.length - 1)) * width).toFixed(1)},${(height - (a[i]! / top) * (height - 4)).toFixed(1)}`).join(' ')
+    : ''
+  return { train: line(train), val: line(val) }
 }
