@@ -156,6 +156,19 @@ const CASES: StageCase[] = [
     second: f => f.getByTestId('sg-file').setInputFiles({ name: 'tone.wav', mimeType: 'audio/wav', buffer: wav(1000, 1) }),
   },
   {
+    component: 'SpectrogramVocoder',
+    shows: async f => `${await f.getByTestId('vocoder').getAttribute('data-iterations')}#${await f.getByTestId('vocoder').getAttribute('data-distance')}#${await f.getByTestId('voc-rebuilt').getAttribute('src')}`,
+    first: async (f) => {
+      await f.getByTestId('voc-whistle').click()
+      await expect.poll(() => f.getByTestId('vocoder').getAttribute('data-ready'), { timeout: 60_000 }).toBe('yes')
+    },
+    second: async (f) => {
+      await f.getByTestId('voc-iterations').selectOption('4')
+      await expect.poll(() => f.getByTestId('vocoder').getAttribute('data-iterations'), { timeout: 60_000 }).toBe('4')
+      await expect.poll(() => f.getByTestId('vocoder').getAttribute('data-ready'), { timeout: 60_000 }).toBe('yes')
+    },
+  },
+  {
     component: 'BiasProbe',
     shows: async f => `${await f.getByTestId('bias-caption').inputValue()}#${await f.getByTestId('bias-probe').getAttribute('data-counts')}`,
     first: f => f.getByTestId('bias-caption').fill('a person at work'),

@@ -17,6 +17,8 @@ import { loadTf } from '../runtime'
 import { makeDataset } from '../tinynet/data'
 import { TinyNet } from '../tinynet/engine'
 import { GanRun } from '../gan2d/run'
+import { stft, synth } from '../spectrogram/engine'
+import { GriffinLim, magnitudesFromSpectrogram } from '../vocoder/griffinlim'
 
 async function median(n: number, f: () => Promise<unknown> | unknown): Promise<number> {
   await f() // warm-up (first calls compile shaders / allocate)
@@ -144,4 +146,11 @@ export async function gan2d() {
   const hundred = await median(3, () => run.run('play', 100))
   run.dispose()
   return { backend, frame_ms: frame, train_100_steps_ms: hundred }
+}
+
+export async function griffinLim() {
+  const s = stft(synth('vowels', 16000), 16000, 1024)
+  const gl = new GriffinLim(magnitudesFromSpectrogram(s), s.size, s.hop, { seed: 1 })
+  const one = await median(5, () => gl.iterate(1))
+  return { seconds_of_sound: 2.4, iteration_ms: one }
 }
