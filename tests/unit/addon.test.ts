@@ -50,8 +50,9 @@ describe('slidev-addon-under-the-hood', () => {
     const missing: string[] = []
     for (const file of [...sources(ADDON).filter(f => !f.includes('node_modules'))]) {
       const text = readFileSync(file, 'utf8')
-      for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)) {
-        const name = packageOf(m[1]!)
+      // static imports (import … from '…', import '…', export … from '…') and dynamic ones (import('…'))
+      for (const m of text.matchAll(/^\s*(?:import|export)\s(?:[^'"]*?\sfrom\s)?\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm)) {
+        const name = packageOf((m[1] ?? m[2])!)
         if (name && !declared.has(name) && !provided.has(name))
           missing.push(`${file.slice(ADDON.length + 1)}: ${name}`)
       }
