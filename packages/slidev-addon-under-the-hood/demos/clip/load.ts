@@ -9,6 +9,8 @@ export interface ClipEncoders {
   /** Side of the square image the model takes (its processor's crop size). */
   imageSize: number
   embedTexts: (texts: string[]) => Promise<Float32Array[]>
+  /** The tokenizer's pieces of a text ("watercolor" → "water", "##c", …). */
+  pieces: (text: string) => string[]
   /** Embeds square RGBA images (already composited, alpha 255) of side imageSize. */
   embedImages: (images: Uint8ClampedArray[]) => Promise<Float32Array[]>
 }
@@ -41,6 +43,7 @@ async function load(demo: string, model: string, onProgress?: (v: number) => voi
   const rows = (data: Float32Array, n: number) => Array.from({ length: n }, (_, i) => data.slice((i * data.length) / n, ((i + 1) * data.length) / n))
   return {
     imageSize,
+    pieces: text => (tok as unknown as { tokenize: (t: string) => string[] }).tokenize(text),
     async embedTexts(texts) {
       if (!texts.length) return []
       const inputs = tok(texts, { padding: true, truncation: true })
