@@ -13,6 +13,7 @@ import type { Watched } from '../lib/deck'
 import { deckPage, demoFrame, ready, ROOT, siblingPage } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 import { wav } from '../lib/sound'
+import { exportHtml } from '../../packages/slidev-addon-under-the-hood/demos/gallery/store'
 
 const slides = await deckSlides()
 const slideOf = (component: string) => slides.find(s => s.content.includes(`<${component}`))!.no
@@ -167,6 +168,30 @@ const CASES: StageCase[] = [
       await expect.poll(() => f.getByTestId('vocoder').getAttribute('data-iterations'), { timeout: 60_000 }).toBe('4')
       await expect.poll(() => f.getByTestId('vocoder').getAttribute('data-ready'), { timeout: 60_000 }).toBe('yes')
     },
+  },
+  {
+    component: 'PromptBuilder',
+    shows: async (f) => {
+      await expect.poll(() => f.getByTestId('prompt-builder').getAttribute('data-busy'), { timeout: 120_000 }).toBe('no')
+      return `${await f.getByTestId('pb-style').inputValue()}#${await f.getByTestId('pb-seed').inputValue()}#${await attrs(f, '[data-testid^="pb-image-"]', 'src')}`
+    },
+    first: async (f) => {
+      await f.getByTestId('pb-style').fill('night')
+      await expect.poll(() => f.getByTestId('prompt-builder').getAttribute('data-busy'), { timeout: 120_000 }).toBe('no')
+    },
+    second: f => f.getByTestId('pb-seed').fill('5'),
+    timeout: 240_000,
+  },
+  {
+    component: 'WorkshopGallery',
+    shows: async f => `${await f.getByTestId('gallery').getAttribute('data-count')}#${await f.getByTestId('gallery-author').inputValue()}#${(await f.getByTestId('gallery-card').allInnerTexts()).join('|')}`,
+    first: async (f) => {
+      const png = `data:image/png;base64,${PANDA.toString('base64')}`
+      const file = exportHtml([{ id: 'stage-1', image: png, prompt: 'panda from another room', source: 'test', settings: {}, author: '', at: 1 }])
+      await f.getByTestId('gallery-import').setInputFiles({ name: 'g.html', mimeType: 'text/html', buffer: Buffer.from(file) })
+      await expect.poll(() => f.getByTestId('gallery').getAttribute('data-count')).toBe('1')
+    },
+    second: f => f.getByTestId('gallery-author').fill('Ada'),
   },
   {
     component: 'BiasProbe',
