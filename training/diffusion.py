@@ -243,13 +243,14 @@ def timesteps(steps: int, start: int = T_START) -> list[int]:
 @torch.no_grad()
 def sample(unet: UNet, text: TextCache, prompts: list[str], noise: torch.Tensor, steps: int = EVAL_STEPS,
            guidance: float = EVAL_GUIDANCE, eta: float = 0.0, x0_clip: float = 4.0,
-           g: torch.Generator | None = None) -> torch.Tensor:
+           g: torch.Generator | None = None, negatives: list[str] | None = None) -> torch.Tensor:
     """Generalised DDIM (Song et al. 2021): η = 0 deterministic DDIM, η = 1 DDPM's ancestral sampler.
-    Classifier-free guidance: ε = ε(∅) + w·(ε(prompt) − ε(∅)). x̂_0 is clipped to ±x0_clip and ε recomputed
-    from it. Returns the final scaled latents."""
+    Classifier-free guidance: ε = ε(∅) + w·(ε(prompt) − ε(∅)); with negative prompts, ε(negative) takes
+    the place of ε(∅). x̂_0 is clipped to ±x0_clip and ε recomputed from it. Returns the final scaled
+    latents."""
     ab = cosine_alpha_bar(T)
     b = len(prompts)
-    ctx, mask, pooled = text([""] * b + prompts)
+    ctx, mask, pooled = text((negatives or [""] * b) + prompts)
     x = noise.double()
     ts = timesteps(steps)
     for k, t in enumerate(ts):
@@ -394,13 +395,16 @@ def write_parity(unet: UNet, vae: Vae, scale: float, text: TextCache, tok: WordP
     dec = vae.decoder(z[:1])
     noise = seeded_noise(7)
     lat = sample(unet, text, ["red apple"], noise, steps=10, guidance=4.0, x0_clip=x0_clip)
+    lat_neg = sample(unet, text, ["red apple"], noise, steps=10, guidance=4.0, x0_clip=x0_clip, negatives=["green"])
     out = {"about": "Fixed inputs and what torch computed from them; tests check the ONNX files and the TypeScript sampler.",
            "unet": {"sample": z.flatten().tolist(), "timestep": t.tolist(), "prompts": prompts,
                     "input_ids": [tok.encode(p) for p in prompts], "noise_pred": eps.flatten().tolist()},
            "vae_encoder": {"pixel_values": pix.flatten().tolist(), "latent": enc.flatten().tolist()},
            "vae_decoder": {"latent": z[:1].flatten().tolist(), "sample": dec.flatten().tolist()},
            "ddim": {"prompt": "red apple", "steps": 10, "guidance": 4.0, "noise": noise.flatten().tolist(),
-                    "latent": lat.flatten().tolist()}}
+                    "latent": lat.flatten().tolist()},
+           "ddim_negative": {"prompt": "red apple", "negative": "green", "steps": 10, "guidance": 4.0,
+                             "latent": lat_neg.flatten().tolist()}}
     with open(os.path.join(folder, "parity.json"), "w") as f:
         json.dump(out, f)
 

@@ -41,6 +41,13 @@ describe('prompt builder', () => {
     expect(after.style).toBe(before.style)
     for (const k of ['subject', 'lighting', 'camera'])
       expect(after[k], k).not.toBe(before[k])
+
+    // a negative prompt: every image steers away from it; one more image shows the prompt without it
+    await f.getByTestId('pb-negative').fill('green')
+    await settled(f, 6)
+    const negative = await sheet(f)
+    expect(negative.negative).toBe(after.full)
+    expect(negative.full).not.toBe(after.full)
     expect(s.w.pageErrors).toEqual([])
   })
 })

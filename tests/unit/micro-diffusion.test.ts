@@ -12,8 +12,9 @@ import { SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos
 import { loadDiffusionNode } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/node'
 import { fitIds, repeatConditioning } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/nets'
 import { mapLatents, MAX_PER_CALL, seedGrid } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/explore'
+import type { DiffusionConfig } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
 import {
-  checkParams, ddimStep, DiffusionInputError, generate, generateImage, guide, initialLatent, planarToRgba,
+  checkParams, ddimStep, DiffusionInputError, generate, generateImage, guidanceTexts, guide, initialLatent, planarToRgba,
   rgbaToPlanar, slerp, stepSeed, timesteps,
 } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
 
@@ -105,6 +106,15 @@ describe('input checks', () => {
     expect(checkParams({ prompt: 'x', sampler: 'euler' }).notes[0]).toMatch(/Unknown sampler/)
   })
 
+  it('guides away from a negative prompt instead of the empty one; a blank negative changes nothing', () => {
+    const cfg = { text_encoder: { model: 'micro-clip', unconditional_prompt: '' } } as DiffusionConfig
+    expect(guidanceTexts(cfg, checkParams({ prompt: 'red apple', negative: 'green' }).params)).toEqual(['green', 'red apple'])
+    const blank = checkParams({ prompt: 'red apple', negative: '   ' }).params
+    expect(blank).not.toHaveProperty('negative')
+    expect(guidanceTexts(cfg, blank)).toEqual(['', 'red apple'])
+    expect(checkParams({ prompt: 'x', negative: 'y'.repeat(3000) }).notes[0]).toMatch(/negative prompt was 3,000 characters/)
+  })
+
   it('refuses NaN, explains empty and cuts huge prompts', () => {
     expect(() => checkParams({ prompt: 'x', guidance: Number.NaN })).toThrow(DiffusionInputError)
     expect(() => checkParams({ prompt: 'x', steps: 'many' })).toThrow(/Steps must be a number/)
@@ -130,11 +140,14 @@ interface Parity {
   vae_encoder: { pixel_values: number[], latent: number[] }
   vae_decoder: { latent: number[], sample: number[] }
   ddim: { prompt: string, steps: number, guidance: number, noise: number[], latent: number[] }
+  ddim_negative?: { prompt: string, negative: string, steps: number, guidance: number, latent: number[] }
 }
 
 describe.each(folders)('micro-diffusion (%s)', (_label, modelsDir, shipped) => {
   /** Quality goals are the shipped model's: the smoke export is a few training steps old, so it gets no such test. */
   const itShipped = (shipped ? it : () => {}) as typeof it
+  /** The fresh export's parity carries what torch computes since the export learned it (the shipped file predates it). */
+  const itFresh = (shipped ? () => {} : it) as typeof it
   it('has the parity file its export wrote (the checks against torch below need it)', () => {
     expect(existsSync(join(modelsDir, 'micro-diffusion', 'parity.json')), `${join(modelsDir, 'micro-diffusion')}/parity.json is missing: re-export with npm run train`).toBe(true)
   })
@@ -171,6 +184,19 @@ describe.each(folders)('micro-diffusion (%s)', (_label, modelsDir, shipped) => {
     expect(maxDiff(steps.at(-1)!.next, p.ddim.latent)).toBeLessThan(2e-3)
     // every step reports x_t, ε̂, x̂₀ and the next latent, chained
     for (let k = 1; k < steps.length; k++) expect(steps[k]!.xt).toEqual(steps[k - 1]!.next)
+  })
+
+  itFresh('runs negative-prompt guidance as torch does (10 steps, away from "green")', async () => {
+    const p = parity()
+    expect(p.ddim_negative, 'parity.json has no ddim_negative: re-export with npm run train').toBeDefined()
+    const n = p.ddim_negative!
+    const { nets, config } = await loadDiffusionNode(modelsDir)
+    const params = checkParams({ prompt: n.prompt, negative: n.negative, steps: n.steps, guidance: n.guidance, seed: 0 }).params
+    expect(params.negative).toBe('green')
+    let last: Float32Array | undefined
+    for await (const s of generate(nets, config, params, { start: Float32Array.from(p.ddim.noise) })) last = s.next
+    expect(maxDiff(last!, n.latent)).toBeLessThan(2e-3)
+    expect(maxDiff(last!, p.ddim.latent)).toBeGreaterThan(1e-3) // the negative prompt changed the result
   })
 
   it('is deterministic per seed, batches like single runs, and DDPM differs from DDIM', async () => {

@@ -12,10 +12,14 @@ describe('prompt builder', () => {
     const fields = { ...DEFAULT_FIELDS, subject: ' red apple ', action: 'on a table', medium: '' }
     expect(compose(fields)).toBe('red apple, on a table, cinematic, sunrise, close-up')
     const vs = variants(fields)
-    expect(vs[0]).toEqual({ key: 'full', prompt: 'red apple, on a table, cinematic, sunrise, close-up' })
+    expect(vs[0]).toEqual({ key: 'full', prompt: 'red apple, on a table, cinematic, sunrise, close-up', negative: '' })
     expect(vs.map(v => v.key)).toEqual(['full', 'subject', 'action', 'style', 'lighting', 'camera'])
     expect(vs.find(v => v.key === 'style')!.prompt).toBe('red apple, on a table, sunrise, close-up')
     expect(compose({ subject: '', action: '', style: '', lighting: '', camera: '', medium: '' })).toBe('')
+    // a negative prompt goes with every variant, and one more variant leaves it out
+    const neg = variants(fields, ' green ')
+    expect(neg.slice(0, -1).every(v => v.negative === 'green')).toBe(true)
+    expect(neg.at(-1)).toEqual({ key: 'negative', prompt: vs[0]!.prompt, negative: '' })
   })
 
   it('flags the words micro-CLIP\'s tokenizer cuts into pieces', async () => {

@@ -6,7 +6,7 @@
  */
 import { PCA } from 'ml-pca'
 import type { Conditioning, DiffusionConfig, DiffusionNets, GenerateParams } from './sampler'
-import { generate, initialLatent, latentSize, planarToRgba, decodeScaled, slerp } from './sampler'
+import { decodeScaled, generate, guidanceTexts, initialLatent, latentSize, planarToRgba, slerp } from './sampler'
 import { repeatConditioning } from './nets'
 
 export interface Batch {
@@ -26,7 +26,7 @@ export const MAX_PER_CALL = 8
 export async function runBatch(nets: DiffusionNets, cfg: DiffusionConfig, params: GenerateParams, starts: Float32Array[],
   guidances: number[], opts: { cond?: Conditioning, onStep?: (done: number, total: number) => void | Promise<void>, signal?: AbortSignal } = {}): Promise<Batch | null> {
   if (starts.length > MAX_PER_CALL) {
-    const cond = opts.cond ?? await nets.encodeText([cfg.text_encoder.unconditional_prompt, params.prompt])
+    const cond = opts.cond ?? await nets.encodeText(guidanceTexts(cfg, params))
     const parts = Math.ceil(starts.length / MAX_PER_CALL)
     const latents: number[] = []
     const images: Uint8ClampedArray<ArrayBuffer>[] = []
@@ -45,7 +45,7 @@ export async function runBatch(nets: DiffusionNets, cfg: DiffusionConfig, params
   const k = starts.length
   const start = new Float32Array(n * k)
   starts.forEach((s, i) => start.set(s, i * n))
-  const base = opts.cond ?? await nets.encodeText([cfg.text_encoder.unconditional_prompt, params.prompt])
+  const base = opts.cond ?? await nets.encodeText(guidanceTexts(cfg, params))
   const cond = repeatConditioning(base, k)
   let latents: Float32Array = start
   for await (const s of generate(nets, cfg, params, { cond, start, guidances, signal: opts.signal })) {

@@ -58,6 +58,16 @@ export interface GenerateParams {
   steps: number
   guidance: number
   sampler: SamplerKind
+  /**
+   * A negative prompt: guidance steers towards the prompt and away from this text, instead of away from
+   * the empty prompt (ε = ε(negative) + w·(ε(prompt) − ε(negative))). Empty or absent: the usual guidance.
+   */
+  negative?: string
+}
+
+/** The two texts of classifier-free guidance: what to steer away from, then the prompt. */
+export function guidanceTexts(cfg: DiffusionConfig, params: GenerateParams): [string, string] {
+  return [params.negative?.trim() ? params.negative : cfg.text_encoder.unconditional_prompt, params.prompt]
 }
 
 export interface StepResult {
@@ -88,7 +98,7 @@ export class DiffusionInputError extends Error {
  * Checks what a person typed. Out-of-range numbers are clamped with a note; values that mean nothing
  * (NaN steps or guidance) are refused with a message. Never throws anything but DiffusionInputError.
  */
-export function checkParams(raw: { prompt?: unknown, seed?: unknown, steps?: unknown, guidance?: unknown, sampler?: unknown }): { params: GenerateParams, notes: string[] } {
+export function checkParams(raw: { prompt?: unknown, seed?: unknown, steps?: unknown, guidance?: unknown, sampler?: unknown, negative?: unknown }): { params: GenerateParams, notes: string[] } {
   const notes: string[] = []
   const num = (v: unknown, what: string): number => {
     const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'number' ? v : Number.NaN
@@ -124,7 +134,12 @@ export function checkParams(raw: { prompt?: unknown, seed?: unknown, steps?: unk
   const sampler = raw.sampler === 'ddpm' ? 'ddpm' : 'ddim'
   if (raw.sampler !== undefined && raw.sampler !== 'ddim' && raw.sampler !== 'ddpm')
     notes.push(`Unknown sampler "${String(raw.sampler).slice(0, 20)}"; using DDIM.`)
-  return { params: { prompt, seed, steps, guidance, sampler }, notes }
+  let negative = typeof raw.negative === 'string' ? raw.negative : ''
+  if (negative.length > LIMITS.maxPromptChars) {
+    notes.push(`The negative prompt was ${negative.length.toLocaleString('en')} characters; the first ${LIMITS.maxPromptChars} are used.`)
+    negative = negative.slice(0, LIMITS.maxPromptChars)
+  }
+  return { params: { prompt, seed, steps, guidance, sampler, ...(negative.trim() ? { negative } : {}) }, notes }
 }
 
 export function scheduleOf(cfg: DiffusionConfig): Schedule {
@@ -218,7 +233,7 @@ export interface GenerateOptions {
 export async function* generate(nets: DiffusionNets, cfg: DiffusionConfig, params: GenerateParams,
   opts: GenerateOptions = {}): AsyncGenerator<StepResult> {
   const sched = scheduleOf(cfg)
-  const cond = opts.cond ?? await nets.encodeText([cfg.text_encoder.unconditional_prompt, params.prompt])
+  const cond = opts.cond ?? await nets.encodeText(guidanceTexts(cfg, params))
   const ts = timesteps(startStep(cfg), params.steps)
   const eta = params.sampler === 'ddpm' ? 1 : 0
   let x = opts.start ? Float32Array.from(opts.start) : initialLatent(cfg, params.seed)

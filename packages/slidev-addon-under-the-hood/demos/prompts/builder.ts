@@ -1,7 +1,7 @@
 /**
  * The prompt builder: a prompt put together from the parts of a prompting guide ([subject] + [action] +
- * [style] + [lighting] + [camera] + [medium]), and what each part does, measured on our own models: how
- * far it moves the prompt's text embedding, and the image with the same seed without it. Words the
+ * [style] + [lighting] + [camera] + [medium], and a negative prompt), and what each part does, measured on
+ * our own models: how far it moves the prompt's text embedding, and the image with the same seed without it. Words the
  * text encoder does not know as words (it cuts them into pieces) are marked, with the nearest words it
  * does know. Framework-free: the caller brings the tokenizer, the text encoder and the generator.
  */
@@ -28,11 +28,20 @@ export function compose(fields: Fields, without?: FieldKey): string {
   return FIELDS.filter(f => f.key !== without).map(f => fields[f.key].trim().slice(0, MAX_FIELD)).filter(Boolean).join(', ')
 }
 
-export interface Variant { key: 'full' | FieldKey, prompt: string }
+export interface Variant { key: 'full' | FieldKey | 'negative', prompt: string, negative: string }
 
-/** The full prompt, then the prompt without each filled-in field (what the contact sheet shows). */
-export function variants(fields: Fields): Variant[] {
-  return [{ key: 'full', prompt: compose(fields) }, ...FIELDS.filter(f => fields[f.key].trim()).map(f => ({ key: f.key, prompt: compose(fields, f.key) }))]
+/**
+ * What the contact sheet shows: the full prompt, the prompt without each filled-in field, and (when there
+ * is a negative prompt, which every other variant uses) the full prompt without it.
+ */
+export function variants(fields: Fields, negative = ''): Variant[] {
+  const neg = negative.trim().slice(0, MAX_FIELD)
+  const full = compose(fields)
+  return [
+    { key: 'full', prompt: full, negative: neg },
+    ...FIELDS.filter(f => fields[f.key].trim()).map(f => ({ key: f.key, prompt: compose(fields, f.key), negative: neg })),
+    ...(neg ? [{ key: 'negative' as const, prompt: full, negative: '' }] : []),
+  ]
 }
 
 /** How far two prompts' text embeddings are apart: 1 − cosine similarity (0 = the same direction). */
