@@ -7,6 +7,8 @@ Stages (run in this order by `all`):
   gpt    train micro-GPT on Moby-Dick (+ generated pronoun sentences), export ONNX + tokenizer + card
   diffusion  train the autoencoder, then the latent UNet conditioned on micro-CLIP's text encoder;
          evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint)
+  tfjs   the VAE decoder and the CLIP image encoder as TensorFlow.js graphs, from their ONNX files
+         (CLIP-guided generation differentiates through them in the browser; nothing is retrained)
 
 `--smoke` runs every stage for a few steps and exports into training/runs/smoke/ (never the shipped models).
 Checkpoints in training/runs/<run>/ make a stage resumable: run the same command again after an
@@ -24,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
-STAGES = ["data", "clip", "gpt", "diffusion"]
+STAGES = ["data", "clip", "gpt", "diffusion", "tfjs"]
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps": 3000, "batch": 48},
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
@@ -98,6 +100,10 @@ def main(argv: list[str]) -> int:
             import diffusion as DF
 
             DF.run(run_dir, cache_dir, models_dir, recipe["diffusion"], args.seed, cmd, eval_only=args.eval_only)
+        if "tfjs" in todo:
+            import export_tfjs
+
+            export_tfjs.run(models_dir, log)
     except (D.DataError, PipelineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

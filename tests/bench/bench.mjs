@@ -17,6 +17,7 @@
 //   tiny_network               one frame of the live-trained network: a step + boundary + weights (goal ≤ 16 ms)
 //   gan_2d                     one frame of the live 2-D GAN: two steps (D and G each) + samples + D's verdict (goal ≤ 16 ms)
 //   griffin_lim                one Griffin–Lim iteration on 2.4 s of sound (the vocoder slide runs 32 of them)
+//   guided                     CLIP-guided generation: one gradient step through decoder + CLIP (tfjs), a 100-step run
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
@@ -112,6 +113,7 @@ out.forward_scrub = await engines([], call('forwardScrub()'))
 out.tiny_network = await engines([], call('tinyNetwork()'))
 out.gan_2d = await engines([], call('gan2d()'))
 out.griffin_lim = await engines([], call('griffinLim()'))
+out.guided = await engines([], call('guided()'))
 
 // Main-thread freezes while a demo takes a big input (figures, not asserts: these machines are noisy).
 const noOf = name => slides.findIndex(s => s.content.includes(`<${name}`)) + 1

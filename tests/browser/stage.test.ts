@@ -194,6 +194,21 @@ const CASES: StageCase[] = [
     second: f => f.getByTestId('gallery-author').fill('Ada'),
   },
   {
+    component: 'GuidedGeneration',
+    shows: async (f) => {
+      const g = f.getByTestId('guided')
+      await expect.poll(() => g.getAttribute('data-running'), { timeout: 120_000 }).toBe('no')
+      return `${await f.getByTestId('guided-prompt').inputValue()}#${await g.getAttribute('data-iterations')}#${Number(await g.getAttribute('data-similarity')).toFixed(4)}`
+    },
+    first: async (f) => {
+      await f.getByTestId('guided-iterations').fill('6')
+      await f.getByTestId('guided-generate').click()
+      await expect.poll(() => f.getByTestId('guided').getAttribute('data-iterations'), { timeout: 120_000 }).toBe('6')
+    },
+    second: f => f.getByTestId('guided-prompt').fill('castle'),
+    timeout: 240_000,
+  },
+  {
     component: 'BiasProbe',
     shows: async f => `${await f.getByTestId('bias-caption').inputValue()}#${await f.getByTestId('bias-probe').getAttribute('data-counts')}`,
     first: f => f.getByTestId('bias-caption').fill('a person at work'),

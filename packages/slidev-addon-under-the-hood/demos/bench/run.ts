@@ -154,3 +154,19 @@ export async function griffinLim() {
   const one = await median(5, () => gl.iterate(1))
   return { seconds_of_sound: 2.4, iteration_ms: one }
 }
+
+export async function guided(iterations = 100) {
+  const { loadGuided } = await import('../guided/load')
+  const { GuidedRun } = await import('../guided/engine')
+  const g = await loadGuided('bench-guided')
+  const clip = await loadClip('bench-guided')
+  const [text] = await clip.embedTexts(['red apple'])
+  const run = new GuidedRun(g.tf, g.models, text!, new Float32Array(256).map((_, i) => Math.sin(i * 1.7)), 1)
+  const one = await median(3, () => run.step())
+  const t0 = performance.now()
+  for (let i = 0; i < iterations; i++) run.step()
+  const total = performance.now() - t0
+  const similarity = run.history.at(-1)!
+  run.dispose()
+  return { backend: g.backend, iteration_ms: one, [`run_${iterations}_iterations_ms`]: +total.toFixed(0), similarity_after: +similarity.toFixed(3) }
+}

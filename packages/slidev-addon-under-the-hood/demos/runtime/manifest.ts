@@ -57,13 +57,13 @@ export const MODELS: Readonly<Record<string, ShippedModel>> = {
   },
   'micro-clip': {
     kind: 'clip',
-    demos: ['ClipMatrix', 'EmbeddingProjector', 'BiasProbe', 'PreflightCheck', 'TokenizerPlayground'],
+    demos: ['ClipMatrix', 'EmbeddingProjector', 'BiasProbe', 'PreflightCheck', 'TokenizerPlayground', 'PromptBuilder', 'GuidedGeneration'],
     from: { folder: 'models/micro-clip' },
     licence: 'MIT (weights); trained on Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',
   },
   'micro-diffusion': {
     kind: 'diffusion',
-    demos: ['ReverseDiffusion', 'GuidanceSeeds', 'LatentSpace'],
+    demos: ['ReverseDiffusion', 'GuidanceSeeds', 'LatentSpace', 'PromptBuilder', 'GuidedGeneration'],
     uses: ['micro-clip'],
     from: { folder: 'models/micro-diffusion' },
     licence: 'MIT (weights); trained on Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',

@@ -60,10 +60,20 @@ export function checkModelDir(dir: string, need: ModelKind | readonly string[], 
 
 let tf: Promise<Tf> | undefined
 
-/** tfjs on its plain JavaScript backend: the same numbers on every machine, no native add-on. */
-export function loadTfNode(): Promise<Tf> {
+/**
+ * tfjs in Node. 'cpu' (the default): plain JavaScript, the same numbers on every machine. 'wasm': the
+ * WebAssembly backend the deck also uses, ten times faster for convolutions (CLIP-guided generation).
+ * One backend per process: the first call decides.
+ */
+export function loadTfNode(backend: 'cpu' | 'wasm' = 'cpu'): Promise<Tf> {
   tf ??= import('@tensorflow/tfjs').then(async (t) => {
-    await t.setBackend('cpu')
+    if (backend === 'wasm') {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm')
+      const { createRequire } = await import('node:module')
+      const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')
+      wasm.setWasmPaths(`${entry.slice(0, entry.lastIndexOf('/dist/') + 6)}`)
+    }
+    await t.setBackend(backend)
     await t.ready()
     return t
   })
