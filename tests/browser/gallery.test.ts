@@ -85,4 +85,20 @@ describe('the gallery', () => {
     expect(w.pageErrors).toEqual([])
     await w.context.close()
   })
+
+  it('carries on in memory, and says so, when the storage quota is full', async () => {
+    const w = await watchedPage(s.deck)
+    await w.context.addInitScript(() => {
+      IDBObjectStore.prototype.put = () => { throw new DOMException('quota', 'QuotaExceededError') }
+    })
+    await w.page.goto(`${s.deck.url}/${galleryNo}`)
+    const gal = await ready(w.page, galleryNo)
+    await expect.poll(() => gal.getByTestId('gallery').getAttribute('data-storage')).toBe('browser')
+    await gal.getByTestId('gallery-import').setInputFiles({ name: 'gallery.html', mimeType: 'text/html', buffer: readFileSync(join(tmp, 'gallery.html')) })
+    await expect.poll(() => gal.getByTestId('gallery-message').innerText()).toMatch(/storage is full.*memory/)
+    await expect.poll(() => gal.getByTestId('gallery').getAttribute('data-count')).toBe('3')
+    expect(await gal.getByTestId('gallery').getAttribute('data-storage')).toBe('memory')
+    expect(w.pageErrors).toEqual([])
+    await w.context.close()
+  })
 })

@@ -19,14 +19,28 @@ describe('CLIP-guided generation', () => {
     const g = f.getByTestId('guided')
     await f.getByTestId('guided-iterations').fill('15')
     await f.getByTestId('guided-generate').click()
-    await expect.poll(() => g.getAttribute('data-iterations'), { timeout: 120_000 }).toBe('1')
-    const first = Number(await g.getAttribute('data-similarity'))
-    const firstPicture = await f.getByTestId('guided-image').getAttribute('src')
     await expect.poll(() => g.getAttribute('data-iterations'), { timeout: 120_000 }).toBe('15')
     await expect.poll(() => g.getAttribute('data-running'), { timeout: 120_000 }).toBe('no')
-    expect(Number(await g.getAttribute('data-similarity'))).toBeGreaterThan(first)
-    expect(await f.getByTestId('guided-image').getAttribute('src')).not.toBe(firstPicture)
+    // the similarity of the starting picture, before any step, against the one after 15 steps
+    expect(Number(await g.getAttribute('data-similarity'))).toBeGreaterThan(Number(await g.getAttribute('data-start-similarity')) + 0.05)
+    const picture = await f.getByTestId('guided-image').getAttribute('src')
+    await f.getByTestId('guided-iterations').fill('1')
+    await f.getByTestId('guided-generate').click()
+    await expect.poll(() => g.getAttribute('data-iterations'), { timeout: 120_000 }).toBe('1')
+    await expect.poll(() => g.getAttribute('data-running'), { timeout: 120_000 }).toBe('no')
+    expect(await f.getByTestId('guided-image').getAttribute('src')).not.toBe(picture) // 1 step is not 15
     expect(await f.getByTestId('guided-diffusion').getAttribute('src')).toMatch(/^data:image\/png/)
+    expect(s.w.pageErrors).toEqual([])
+  })
+
+  it('cuts a 2,000-character prompt as the encoder does, and says so', async () => {
+    const { page } = s.w
+    const f = await ready(page, no)
+    await f.getByTestId('guided-iterations').fill('1')
+    await f.getByTestId('guided-prompt').fill('red apple '.repeat(200))
+    await f.getByTestId('guided-generate').click()
+    await expect.poll(() => f.getByTestId('guided-note').first().innerText(), { timeout: 60_000 }).toMatch(/2,000 characters; the first 1000 are used/)
+    await expect.poll(() => f.getByTestId('guided').getAttribute('data-running'), { timeout: 120_000 }).toBe('no')
     expect(s.w.pageErrors).toEqual([])
   })
 })

@@ -48,6 +48,13 @@ describe('prompt builder', () => {
     const negative = await sheet(f)
     expect(negative.negative).toBe(after.full)
     expect(negative.full).not.toBe(after.full)
+
+    // "cinematic" vs "beautiful", measured on our model; a prompt longer than the encoder reads says so
+    expect(Number(await f.getByTestId('pb-cinematic').innerText())).toBeGreaterThanOrEqual(0)
+    expect(Number(await f.getByTestId('pb-beautiful').innerText())).toBeGreaterThanOrEqual(0)
+    expect(await f.getByTestId('pb-limit').count()).toBe(0)
+    await f.getByTestId('pb-action').fill('very '.repeat(24).trim())
+    await expect.poll(() => f.getByTestId('pb-limit').innerText(), { timeout: 60_000 }).toMatch(/reads the first 30 word pieces/)
     expect(s.w.pageErrors).toEqual([])
   })
 })

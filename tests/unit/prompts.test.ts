@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { checkWords, compose, DEFAULT_FIELDS, nearestWords, shift, variants } from '../../packages/slidev-addon-under-the-hood/demos/prompts/builder'
+import { checkWords, compose, DEFAULT_FIELDS, nearestWords, shift, tokenLimitNote, variants } from '../../packages/slidev-addon-under-the-hood/demos/prompts/builder'
 import { folderId, loadTransformersNode, SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
 
 describe('prompt builder', () => {
@@ -38,5 +38,11 @@ describe('prompt builder', () => {
     expect(shift(v(1, 0), v(0, 1))).toBeCloseTo(1, 9)
     const items = [{ text: 'east', group: '', vector: v(1, 0) }, { text: 'north', group: '', vector: v(0, 1) }, { text: 'west', group: '', vector: v(-1, 0) }]
     expect(nearestWords(v(0.9, 0.2), items, 2)).toEqual(['east', 'north'])
+  })
+
+  it('says when a prompt is longer than the text encoder reads', () => {
+    expect(tokenLimitNote(Array.from({ length: 30 }, () => 'cat'))).toBe('')
+    const note = tokenLimitNote([...Array.from({ length: 30 }, () => 'cat'), 'water', '##color', 'sky'])
+    expect(note).toMatch(/first 30 word pieces of 33: "watercolor sky" changes nothing/)
   })
 })

@@ -65,3 +65,13 @@ export function nearestWords(v: Float32Array, items: readonly Item[], k = 3): st
   return items.map(i => ({ text: i.text, sim: cosine(v, i.vector) }))
     .sort((a, b) => b.sim - a.sim).slice(0, k).map(i => i.text)
 }
+
+/** Word pieces the text encoder reads (micro-CLIP: 32 ids, of which [CLS] and [SEP] take two). */
+export const TOKEN_LIMIT = 30
+
+/** A note when the prompt is longer than the encoder reads, saying from where it stops listening. */
+export function tokenLimitNote(pieces: readonly string[], limit = TOKEN_LIMIT): string {
+  if (pieces.length <= limit) return ''
+  const rest = pieces.slice(limit).join(' ').replace(/ ##/g, '')
+  return `The text encoder reads the first ${limit} word pieces of ${pieces.length}: "${rest.slice(0, 60)}${rest.length > 60 ? '…' : ''}" changes nothing.`
+}
