@@ -13,6 +13,7 @@ import { deckSlides } from '../lib/slides'
 const slides = await deckSlides()
 const reverseNo = slides.find(s => s.content.includes('<ReverseDiffusion'))!.no
 const galleryNo = slides.find(s => s.content.includes('<WorkshopGallery'))!.no
+const guidanceNo = slides.find(s => s.content.includes('<GuidanceSeeds'))!.no
 const tmp = mkdtempSync(join(tmpdir(), 'uth-gallery-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
@@ -98,6 +99,21 @@ describe('the gallery', () => {
     await expect.poll(() => gal.getByTestId('gallery-message').innerText()).toMatch(/storage is full.*memory/)
     await expect.poll(() => gal.getByTestId('gallery').getAttribute('data-count')).toBe('3')
     expect(await gal.getByTestId('gallery').getAttribute('data-storage')).toBe('memory')
+    expect(w.pageErrors).toEqual([])
+    await w.context.close()
+  })
+
+  it('takes an image of the guidance strip too, with its own guidance weight', async () => {
+    const w = await watchedPage(s.deck)
+    await w.page.goto(`${s.deck.url}/${guidanceNo}?backend=wasm`)
+    const gs = await ready(w.page, guidanceNo)
+    await gs.getByTestId('gs-run').click()
+    await gs.getByTestId('gs-add-strip-3').click({ timeout: 120_000 })
+    await expect.poll(() => gs.getByTestId('gs-add-strip-3').isDisabled()).toBe(true)
+    await w.page.goto(`${s.deck.url}/${galleryNo}`)
+    const gal = await ready(w.page, galleryNo)
+    await expect.poll(() => gal.getByTestId('gallery').getAttribute('data-count')).toBe('1')
+    expect(await gal.getByTestId('gallery-card').innerText()).toMatch(/guidance and seeds · seed 1/)
     expect(w.pageErrors).toEqual([])
     await w.context.close()
   })
