@@ -66,22 +66,39 @@ function create<S extends Data>(key: string, defaults: () => S): DemoSync<S> {
 
   const snapshot = () => JSON.stringify(toRaw(ui))
 
-  // Slidev's sync does not send a change made right after a message arrived (in the same timer tick it
-  // treats every change as the incoming one), so our changes are handed over in the next tick.
+  // Slidev's sync does not send a change made right after a message arrived: until a timer it set when
+  // the message came has run, it treats every change as the incoming one. So ours is handed over in a
+  // later tick, and again a tick later while messages keep arriving (a timer set before a message fires
+  // before Slidev's, and would be swallowed: two windows typing at once then kept different texts).
   let publishing: ReturnType<typeof setTimeout> | undefined
+  let arrivals = 0
+  function publish() {
+    clearTimeout(publishing)
+    let seen = arrivals
+    const attempt = () => {
+      if (arrivals !== seen) {
+        seen = arrivals
+        publishing = setTimeout(attempt, 0)
+        return
+      }
+      Object.assign(env, plainCopy(mine))
+    }
+    publishing = setTimeout(attempt, 0)
+  }
   function commit() {
     current = nextRevision(isEnvelope(env) && isNewer(env, current) ? env : current, WINDOW_ID)
     mine = { v: SYNC_VERSION, ...current, data: snapshot(), acts: { ...done } }
-    clearTimeout(publishing)
-    publishing = setTimeout(() => Object.assign(env, plainCopy(mine)), 0)
+    publish()
   }
 
   /** An envelope arrived (or was found on the server): keep it if it is newer, else put ours back. */
   function receive(fireActs: boolean) {
     const incoming: unknown = plainCopy(toRaw(env))
     if (isEnvelope(incoming) && sameRevision(incoming, current)) return
+    arrivals++
     if (!isEnvelope(incoming) || !isNewer(incoming, current)) {
-      Object.assign(env, plainCopy(mine))
+      // Ours is newer: put it back, and make sure the sender hears it (see publish).
+      publish()
       return
     }
     current = { rev: incoming.rev, at: incoming.at, by: incoming.by }
