@@ -1,14 +1,13 @@
 // Checks an exported handout against the deck: one page per slide, and each page's text carries its
 // slide's title. Used by `npm run export` (scripts/export.mjs), which keeps only a handout that passes.
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parse } from '@slidev/parser'
+import { load } from '@slidev/parser/fs'
 
 /** Each slide's title as it reads in a PDF: no markdown, no maths, plain quotes. */
 export async function slideTitles(root) {
   const file = join(root, 'slides.md')
-  const deck = await parse(readFileSync(file, 'utf8'), file)
+  const deck = await load({ roots: [root], userRoot: root }, file) // follows the sections' `src:` imports
   return deck.slides.map(s => plain(/^#\s+(.+)$/m.exec(s.content)?.[1] ?? ''))
 }
 

@@ -7,6 +7,7 @@ Stages (run in this order by `all`):
   gpt    train micro-GPT on Moby-Dick (+ generated pronoun sentences), export ONNX + tokenizer + card
   diffusion  train the autoencoder, then the latent UNet conditioned on micro-CLIP's text encoder;
          evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint)
+  gan    train micro-GAN (a DCGAN on the training split's face emoji), export ONNX generator snapshots + card
   tfjs   the VAE decoder and the CLIP image encoder as TensorFlow.js graphs, from their ONNX files
          (CLIP-guided generation differentiates through them in the browser; nothing is retrained)
 
@@ -26,11 +27,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
-STAGES = ["data", "clip", "gpt", "diffusion", "tfjs"]
+STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps": 3000, "batch": 48},
-        "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}}
+        "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
-         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}}
+         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16}}
 
 
 def main(argv: list[str]) -> int:
@@ -50,6 +51,7 @@ def main(argv: list[str]) -> int:
     import data as D
 
     from diffusion import PipelineError
+    from gan import PipelineError as GanError
 
     run = "smoke" if args.smoke else "full"
     run_dir = os.path.join(HERE, "runs", run)
@@ -100,11 +102,15 @@ def main(argv: list[str]) -> int:
             import diffusion as DF
 
             DF.run(run_dir, cache_dir, models_dir, recipe["diffusion"], args.seed, cmd, eval_only=args.eval_only)
+        if "gan" in todo:
+            import gan as GN
+
+            GN.run(run_dir, cache_dir, models_dir, recipe["gan"], args.seed, cmd)
         if "tfjs" in todo:
             import export_tfjs
 
             export_tfjs.run(models_dir, log)
-    except (D.DataError, PipelineError) as exc:
+    except (D.DataError, PipelineError, GanError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

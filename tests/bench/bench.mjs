@@ -77,9 +77,8 @@ out.slide1_js_bytes = js
 out.slide1_heavy_libraries = heavy
 
 // Pre-flight checks on each backend.
-const { parse } = await import('@slidev/parser')
-const { readFileSync } = await import('node:fs')
-const slides = (await parse(readFileSync(join(root, 'slides.md'), 'utf8'), 'slides.md')).slides
+const { load } = await import('@slidev/parser/fs')
+const slides = (await load({ roots: [root], userRoot: root }, join(root, 'slides.md'))).slides
 const pre = slides.findIndex(s => s.content.includes('<PreflightCheck')) + 1
 for (const [label, args, query] of [['preflight_wasm', [], ''], ['preflight_webgpu', ['--enable-unsafe-webgpu'], '?backend=webgpu']]) {
   out[label] = await withPage(args, async (page) => {

@@ -38,7 +38,7 @@ describe('the npm pack tarball in an empty deck', () => {
       type: 'module',
       dependencies: {
         '@slidev/cli': root.dependencies['@slidev/cli'],
-        '@slidev/theme-default': root.dependencies['@slidev/theme-default'],
+        '@slidev/theme-default': root.devDependencies['@slidev/theme-default'],
         'vue': root.dependencies.vue,
         'slidev-addon-under-the-hood': `file:${tarball}`,
       },

@@ -1,14 +1,13 @@
 /** The deck's slides as Slidev itself parses them (titles, notes, content). */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parse } from '@slidev/parser'
+import { load } from '@slidev/parser/fs'
 
 export interface SlideInfo { no: number, heading: string, note: string, content: string, frontmatter: Record<string, unknown> }
 
 export async function deckSlides(root = join(import.meta.dirname, '..', '..')): Promise<SlideInfo[]> {
-  const md = readFileSync(join(root, 'slides.md'), 'utf8')
-  const parsed = await parse(md, join(root, 'slides.md'))
-  return parsed.slides.map((s, i) => ({
+  // slides.md imports one file per section (`src:`); load() follows the imports as Slidev does.
+  const deck = await load({ roots: [root], userRoot: root }, join(root, 'slides.md'))
+  return deck.slides.map((s, i) => ({
     no: i + 1,
     heading: /^#\s+(.+)$/m.exec(s.content)?.[1]?.trim() ?? '',
     note: (s.note ?? '').trim(),

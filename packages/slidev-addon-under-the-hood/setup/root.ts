@@ -5,8 +5,8 @@ import { watchPrintGates } from './printGate'
 
 /**
  * In print mode, opens the print gates when the handout is complete (setup/printGate.ts).
- * Exposes read-only navigation state as window.__underTheHood.nav so the browser tests and the
- * benchmark can tell which slide is showing and how many there are (Slidev only does this in dev).
+ * Exposes navigation as window.__underTheHood.nav so the browser tests, the benchmark and the
+ * contact sheet can tell which slide is showing and go to one (Slidev only does this in dev).
  */
 export default defineRootSetup(() => {
   const nav = useNav()
@@ -18,6 +18,7 @@ export default defineRootSetup(() => {
     get clicks() { return nav.clicks.value },
     get clicksTotal() { return nav.clicksTotal.value },
     get isPrint() { return nav.isPrintMode.value },
+    go: (no: number, clicks = 0) => nav.go(no, clicks),
   }
   let stopGates: (() => void) | undefined
   watch(nav.isPrintMode, (print) => {

@@ -1,0 +1,148 @@
+/**
+ * A walk through every slide of a built deck, as the audience sees it: for each slide, the problems a
+ * person at the back of a room would notice.
+ *   - overflow: text outside the slide, or cut off by a box that hides its overflow;
+ *   - small: audience-facing text under MIN_PX screen pixels;
+ *   - contrast: text under WCAG AA contrast, as axe-core measures it.
+ * Used by the design test (tests/browser/design.test.ts) and the contact sheet (scripts/contact-sheet.ts).
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import type { Page } from 'playwright-core'
+
+export const MIN_PX = 18
+
+export interface Problem { slide: number, kind: 'overflow' | 'small' | 'contrast', text: string, detail: string }
+
+const require = createRequire(import.meta.url)
+let axeSource: string | undefined
+
+/** Injects axe-core into the page once (a kept library; no network). */
+export async function injectAxe(page: Page): Promise<void> {
+  axeSource ??= readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
+  if (!await page.evaluate(() => 'axe' in window))
+    await page.addScriptTag({ content: axeSource })
+}
+
+/** Goes to slide `no` with every click revealed, and waits until its demos have loaded (or failed). */
+export async function showSlide(page: Page, no: number): Promise<void> {
+  await page.waitForFunction(() => (window as unknown as { __underTheHood?: { nav?: unknown } }).__underTheHood?.nav)
+  await page.evaluate(n => (window as unknown as { __underTheHood: { nav: { go: (n: number, c: number) => void } } }).__underTheHood.nav.go(n, 999), no)
+  await page.waitForFunction((n) => {
+    const nav = (window as unknown as { __underTheHood: { nav: { current: number, clicks: number, clicksTotal: number } } }).__underTheHood.nav
+    const el = document.querySelector(`.slidev-page-${n}`) ?? document.querySelector(`[data-slidev-no="${n}"]`)
+    if (nav.current !== n || !el || nav.clicks < nav.clicksTotal)
+      return false
+    // The fade between slides has ended: only this slide is on screen (Slidev keeps the others mounted, hidden).
+    const shown = [...document.querySelectorAll('.slidev-page')].filter(p => (p as HTMLElement).checkVisibility({ opacityProperty: true }))
+    if (shown.length !== 1 || shown[0] !== el || /-(enter|leave)-active/.test(el.className))
+      return false
+    const frames = [...el.querySelectorAll('.demo-frame')]
+    return frames.every(f => /ready|error/.test(f.getAttribute('data-phase') ?? ''))
+  }, no, { timeout: 180_000, polling: 200 })
+  // Let layout settle (fonts, images) before measuring.
+  await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
+}
+
+/** The overflow and size problems of the slide element `root` (runs in the page). */
+export async function layoutProblems(page: Page, selector: string, slide: number, minPx = MIN_PX): Promise<Problem[]> {
+  return page.evaluate(({ selector, slide, minPx }) => {
+    const root = document.querySelector(selector) as HTMLElement | null
+    if (!root)
+      return [{ slide, kind: 'overflow' as const, text: '', detail: `no element ${selector}` }]
+    const box = root.getBoundingClientRect()
+    const out: { slide: number, kind: 'overflow' | 'small', text: string, detail: string }[] = []
+    const seen = new Set<string>()
+    const add = (kind: 'overflow' | 'small', text: string, detail: string) => {
+      const key = `${kind}|${text}|${detail}`
+      if (!seen.has(key) && seen.size < 400) {
+        seen.add(key)
+        out.push({ slide, kind, text: text.slice(0, 60), detail })
+      }
+    }
+    const hidden = (el: Element): boolean => {
+      for (let e: Element | null = el; e && e !== root.parentElement; e = e.parentElement) {
+        const cs = getComputedStyle(e)
+        if (cs.display === 'none' || cs.visibility === 'hidden' || Number(cs.opacity) === 0)
+          return true
+        if (e.getAttribute('aria-hidden') === 'true' || e.classList.contains('demo-print-ready'))
+          return true
+      }
+      return false
+    }
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+    const parents = new Set<Element>()
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.textContent?.trim() && n.parentElement)
+        parents.add(n.parentElement)
+    }
+    for (const el of parents) {
+      if (el.closest('script, style, title, option, .katex-mathml, .slidev-note') || hidden(el))
+        continue
+      const text = (el.textContent ?? '').trim().replace(/\s+/g, ' ')
+      const rects = [...el.getClientRects()].filter(r => r.width > 0 && r.height > 0)
+      if (!rects.length)
+        continue
+      // Size on screen: the computed size times the scale from layout to screen.
+      const fs = Number.parseFloat(getComputedStyle(el).fontSize)
+      let scale = 1
+      if (el instanceof SVGElement) {
+        const m = (el as SVGGraphicsElement).getScreenCTM?.()
+        if (m)
+          scale = Math.hypot(m.a, m.b)
+      }
+      else {
+        const h = el as HTMLElement
+        const r = h.getBoundingClientRect()
+        scale = h.offsetWidth > 0 ? r.width / h.offsetWidth : box.width / root.offsetWidth
+      }
+      const px = fs * scale
+      // A formula's raised and lowered parts (exponents, indices) are measured by the line they sit on.
+      const inScript = el.closest('.katex .msupsub, .katex .mfrac .vlist')
+      if (!inScript && px < minPx - 0.25)
+        add('small', text, `${px.toFixed(1)} px`)
+      for (const r of rects) {
+        if (r.left < box.left - 2 || r.right > box.right + 2 || r.top < box.top - 2 || r.bottom > box.bottom + 2) {
+          add('overflow', text, `outside the slide by ${Math.round(Math.max(box.left - r.left, r.right - box.right, box.top - r.top, r.bottom - box.bottom))} px`)
+          break
+        }
+      }
+      // Cut off by an ancestor that hides its overflow.
+      for (let a = el.parentElement; a && a !== root; a = a.parentElement) {
+        const cs = getComputedStyle(a)
+        if (cs.overflowX === 'visible' && cs.overflowY === 'visible')
+          continue
+        if (cs.overflowX === 'auto' || cs.overflowY === 'auto' || cs.overflowX === 'scroll' || cs.overflowY === 'scroll')
+          break // a scrolling box: the text can be reached
+        const ab = a.getBoundingClientRect()
+        const cut = rects.some(r => r.bottom > ab.bottom + 2 || r.right > ab.right + 2 || r.top < ab.top - 2 || r.left < ab.left - 2)
+        if (cut) {
+          add('overflow', text, `cut off by .${[...a.classList].join('.') || a.tagName.toLowerCase()}`)
+          break
+        }
+      }
+    }
+    return out
+  }, { selector, slide, minPx })
+}
+
+/** Text under WCAG AA contrast inside `selector`, measured by axe-core. */
+export async function contrastProblems(page: Page, selector: string, slide: number): Promise<Problem[]> {
+  await injectAxe(page)
+  const nodes = await page.evaluate(async (sel) => {
+    const axe = (window as unknown as { axe: { run: (c: unknown, o: unknown) => Promise<{ violations: { nodes: { target: string[], html: string, any: { message: string }[] }[] }[] }> } }).axe
+    const r = await axe.run({ include: [sel] }, { runOnly: { type: 'rule', values: ['color-contrast'] }, resultTypes: ['violations'] })
+    return r.violations.flatMap(v => v.nodes.map(n => ({ text: n.html.replace(/<[^>]+>/g, '').trim(), detail: n.any[0]?.message ?? '' })))
+  }, selector)
+  return nodes.map(n => ({ slide, kind: 'contrast' as const, text: n.text.slice(0, 60), detail: n.detail.replace(/\s+/g, ' ').slice(0, 160) }))
+}
+
+/** Both kinds of check for slide `no` of a live page (the audience view at /no). */
+export async function slideProblems(page: Page, no: number): Promise<Problem[]> {
+  const sel = `.slidev-page-${no} .slidev-layout`
+  return [...await layoutProblems(page, sel, no), ...await contrastProblems(page, sel, no)]
+}
+
+export function describeProblems(problems: Problem[]): string {
+  return problems.map(p => `slide ${p.slide}: ${p.kind} "${p.text}" ${p.detail}`).join('\n')
+}
