@@ -51,6 +51,7 @@ export async function layoutProblems(page: Page, selector: string, slide: number
     if (!root)
       return [{ slide, kind: 'overflow' as const, text: '', detail: `no element ${selector}` }]
     const box = root.getBoundingClientRect()
+    const rootScale = box.width / root.offsetWidth
     const out: { slide: number, kind: 'overflow' | 'small', text: string, detail: string }[] = []
     const seen = new Set<string>()
     const add = (kind: 'overflow' | 'small', text: string, detail: string) => {
@@ -92,13 +93,12 @@ export async function layoutProblems(page: Page, selector: string, slide: number
           scale = Math.hypot(m.a, m.b)
       }
       else {
-        const h = el as HTMLElement
-        const r = h.getBoundingClientRect()
-        scale = h.offsetWidth > 0 ? r.width / h.offsetWidth : box.width / root.offsetWidth
+        scale = rootScale // Slidev scales the whole slide uniformly to fit the window
       }
       const px = fs * scale
-      // A formula's raised and lowered parts (exponents, indices) are measured by the line they sit on.
-      const inScript = el.closest('.katex .msupsub, .katex .mfrac .vlist')
+      // A formula's raised and lowered parts (exponents, indices: KaTeX's or <sub>/<sup>) are read with the
+      // symbol they belong to, so they are measured by the line they sit on.
+      const inScript = el.closest('.katex .msupsub, .katex .mfrac .vlist, sub, sup')
       if (!inScript && px < minPx - 0.25)
         add('small', text, `${px.toFixed(1)} px`)
       for (const r of rects) {
