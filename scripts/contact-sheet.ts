@@ -16,7 +16,7 @@ import { CHROMIUM_ARGS, ensureChromium } from '../tests/lib/chromium.mjs'
 // @ts-expect-error plain ESM helper without types
 import { serveDist } from '../tests/lib/server.mjs'
 import type { Problem } from '../tests/lib/walk'
-import { contrastProblems, layoutProblems, showSlide } from '../tests/lib/walk'
+import { showPrintSlide, showSlide, slideProblems } from '../tests/lib/walk'
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -39,18 +39,15 @@ async function main(): Promise<number> {
   const wanted = (no: number) => !only || only.has(no)
   try {
     if (values.print) {
-      await page.goto(`${server.url}/print?print=true`)
-      await page.waitForSelector('#uth-print-gates .open', { state: 'attached', timeout: 600_000 })
-      const total = await page.locator('[data-slidev-no]').count()
+      await page.goto(`${server.url}/1`)
+      const total = await page.evaluate(() => (window as unknown as { __underTheHood: { nav: { total: number } } }).__underTheHood.nav.total)
       for (let no = 1; no <= total; no++) {
         if (!wanted(no))
           continue
-        const sel = `[data-slidev-no="${no}"]`
-        const el = page.locator(sel).first()
-        await el.scrollIntoViewIfNeeded()
+        await showPrintSlide(page, server.url, no)
         const png = join(shots, `${String(no).padStart(2, '0')}.png`)
-        await el.screenshot({ path: png })
-        const problems = [...await layoutProblems(page, `${sel} .slidev-layout`, no), ...await contrastProblems(page, `${sel} .slidev-layout`, no)]
+        await page.locator(`.slidev-page-${no}`).screenshot({ path: png })
+        const problems = await slideProblems(page, no)
         cells.push({ no, png, problems })
         console.log(`slide ${no}: ${problems.length ? problems.map(p => `${p.kind} "${p.text}" ${p.detail}`).join('; ') : 'ok'}`)
       }
@@ -64,8 +61,7 @@ async function main(): Promise<number> {
         await showSlide(page, no)
         const png = join(shots, `${String(no).padStart(2, '0')}.png`)
         await page.locator(`.slidev-page-${no}`).screenshot({ path: png })
-        const sel = `.slidev-page-${no} .slidev-layout`
-        const problems = [...await layoutProblems(page, sel, no), ...await contrastProblems(page, sel, no)]
+        const problems = await slideProblems(page, no)
         cells.push({ no, png, problems })
         console.log(`slide ${no}: ${problems.length ? problems.map(p => `${p.kind} "${p.text}" ${p.detail}`).join('; ') : 'ok'}`)
       }

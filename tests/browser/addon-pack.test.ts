@@ -30,7 +30,7 @@ describe('the npm pack tarball in an empty deck', () => {
     if (!packed.ok)
       throw new Error(`npm pack failed:${packed.out}`)
     const tarball = join(tmp, (JSON.parse(packed.out.slice(packed.out.indexOf('['))) as { filename: string }[])[0]!.filename)
-    const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>, overrides: Record<string, string> }
+    const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>, devDependencies: Record<string, string>, overrides: Record<string, string> }
     mkdirSync(join(deckDir, 'public'), { recursive: true })
     writeFileSync(join(deckDir, 'package.json'), JSON.stringify({
       name: 'a-deck-of-its-own',

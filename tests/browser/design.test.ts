@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { deckPage, nav, openDeck, ready, ROOT, watchedPage } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
 import type { Problem } from '../lib/walk'
-import { contrastProblems, describeProblems, layoutProblems, showSlide, slideProblems } from '../lib/walk'
+import { describeProblems, layoutProblems, showPrintSlide, showSlide, slideProblems } from '../lib/walk'
 
 describe('every slide, live (dark theme, 1280x720)', () => {
   const s = deckPage()
@@ -45,18 +45,16 @@ describe('every slide, printed (light handout)', () => {
 
   it('has no overflow, no text under 18 px and no contrast under WCAG AA on any page', async () => {
     const { page } = s.w
-    await page.goto(`${s.deck.url}/print?print=true&backend=wasm`)
-    await page.waitForSelector('#uth-print-gates .open', { state: 'attached', timeout: 600_000 })
-    expect(await page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(false)
-    const total = await page.locator('[data-slidev-no]').count()
-    expect(total).toBe((await deckSlides()).length)
+    const total = (await deckSlides()).length
     const problems: Problem[] = []
     for (let no = 1; no <= total; no++) {
-      const sel = `[data-slidev-no="${no}"] .slidev-layout`
-      await page.locator(sel).first().scrollIntoViewIfNeeded()
-      problems.push(...await layoutProblems(page, sel, no), ...await contrastProblems(page, sel, no))
+      await showPrintSlide(page, s.deck.url, no)
+      if (no === 1)
+        expect(await page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(false)
+      problems.push(...await slideProblems(page, no))
     }
     expect(problems.length, describeProblems(problems)).toBe(0)
+    expect(s.w.external).toEqual([])
   }, 900_000)
 })
 

@@ -44,6 +44,21 @@ export async function showSlide(page: Page, no: number): Promise<void> {
   await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
 }
 
+/**
+ * Opens slide `no` as the exporter prints it (its own page, `?print=true`: the light handout theme, demos
+ * in their print state) and waits until its demos have computed that state.
+ */
+export async function showPrintSlide(page: Page, url: string, no: number): Promise<void> {
+  await page.goto(`${url}/${no}?print=true&backend=wasm`)
+  await page.waitForFunction((n) => {
+    const el = document.querySelector(`.slidev-page-${n}`) as HTMLElement | null
+    if (!el?.checkVisibility() || !el.querySelector('.slidev-layout'))
+      return false
+    return [...el.querySelectorAll('.demo-frame')].every(f => f.querySelector('.demo-print-ready') || f.getAttribute('data-phase') === 'error')
+  }, no, { timeout: 180_000, polling: 200 })
+  await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
+}
+
 /** The overflow and size problems of the slide element `root` (runs in the page). */
 export async function layoutProblems(page: Page, selector: string, slide: number, minPx = MIN_PX): Promise<Problem[]> {
   return page.evaluate(({ selector, slide, minPx }) => {

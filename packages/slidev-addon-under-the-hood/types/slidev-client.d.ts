@@ -15,8 +15,10 @@ declare module '@slidev/client' {
     isPrintMode: ComputedRef<boolean>
     next: () => Promise<void>
     prev: () => Promise<void>
+    go: (no: number | string, clicks?: number, force?: boolean) => Promise<void>
   }
   export function useNav(): SlidevNav
+  export function useDarkMode(): { isDark: Ref<boolean>, isColorSchemaConfigured: ComputedRef<boolean>, toggleDark: () => void }
   export function useIsSlideActive(): ComputedRef<boolean>
   export function onSlideEnter(fn: () => void): void
   export function onSlideLeave(fn: () => void): void

@@ -23,13 +23,15 @@ export const RUNTIME_FILES = {
   tfjsThreaded: { served: 'tfjs/tfjs-backend-wasm-threaded-simd.wasm', package: '@tensorflow/tfjs-backend-wasm', file: 'dist/tfjs-backend-wasm-threaded-simd.wasm' },
 } as const satisfies Record<string, { served: string, package: string, file: string }>
 
-export type ModelKind = 'gpt' | 'clip' | 'diffusion' | 'tokenizer'
+export type ModelKind = 'gpt' | 'clip' | 'diffusion' | 'gan' | 'tokenizer'
 
 /** The files a folder of each kind must have: checked before any library touches it, full-size models too. */
 export const REQUIRED_FILES: Record<ModelKind, readonly string[]> = {
   gpt: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'],
   clip: ['config.json', 'tokenizer.json', 'preprocessor_config.json', 'onnx/text_model.onnx', 'onnx/vision_model.onnx'],
   diffusion: ['config.json', 'onnx/unet.onnx', 'onnx/vae_decoder.onnx', 'onnx/vae_encoder.onnx'],
+  // The generator snapshots are listed in config.json; the loader checks them once it has read it.
+  gan: ['config.json'],
   tokenizer: ['tokenizer.json', 'tokenizer_config.json'],
 }
 
@@ -67,6 +69,12 @@ export const MODELS: Readonly<Record<string, ShippedModel>> = {
     uses: ['micro-clip'],
     from: { folder: 'models/micro-diffusion' },
     licence: 'MIT (weights); trained on Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',
+  },
+  'micro-gan': {
+    kind: 'gan',
+    demos: ['ImageGan'],
+    from: { folder: 'models/micro-gan' },
+    licence: 'MIT (weights); trained on Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) face artwork',
   },
   'gpt-4o': {
     kind: 'tokenizer',
