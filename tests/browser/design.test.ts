@@ -45,12 +45,16 @@ describe('every slide, printed (light handout)', () => {
 
   it('has no overflow, no text under 18 px and no contrast under WCAG AA on any page', async () => {
     const { page } = s.w
+    // The screen has been dark in this browser: the handout is light all the same.
+    await page.goto(`${s.deck.url}/1`)
+    await expect.poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(true)
     const total = (await deckSlides()).length
     const problems: Problem[] = []
     for (let no = 1; no <= total; no++) {
       await showPrintSlide(page, s.deck.url, no)
       if (no === 1)
-        expect(await page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(false)
+        expect(await page.evaluate(() => document.documentElement.className)).toMatch(/\blight\b/)
+      expect(await page.evaluate(() => document.documentElement.classList.contains('dark')), `slide ${no} prints dark`).toBe(false)
       problems.push(...await slideProblems(page, no))
     }
     expect(problems.length, describeProblems(problems)).toBe(0)

@@ -45,17 +45,26 @@ export async function showSlide(page: Page, no: number): Promise<void> {
 }
 
 /**
- * Opens slide `no` as the exporter prints it (its own page, `?print=true`: the light handout theme, demos
- * in their print state) and waits until its demos have computed that state.
+ * Shows slide `no` as the exporter prints it (`?print=true`: the light handout theme, demos in their print
+ * state) and waits until its demos have computed that state. The first call loads the page in print mode;
+ * later calls move within it (print mode stays in the URL), so each demo computes its print state once.
  */
 export async function showPrintSlide(page: Page, url: string, no: number): Promise<void> {
-  await page.goto(`${url}/${no}?print=true&backend=wasm`)
+  const inPrint = page.url().startsWith(url) && new URL(page.url()).searchParams.has('print')
+  if (!inPrint)
+    await page.goto(`${url}/${no}?print=true&backend=wasm`)
+  await page.waitForFunction(() => (window as unknown as { __underTheHood?: { nav?: unknown } }).__underTheHood?.nav)
+  await page.evaluate(n => (window as unknown as { __underTheHood: { nav: { go: (n: number, c: number) => void } } }).__underTheHood.nav.go(n, 0), no)
   await page.waitForFunction((n) => {
+    const nav = (window as unknown as { __underTheHood: { nav: { current: number, isPrint: boolean } } }).__underTheHood.nav
     const el = document.querySelector(`.slidev-page-${n}`) as HTMLElement | null
-    if (!el?.checkVisibility() || !el.querySelector('.slidev-layout'))
+    if (nav.current !== n || !nav.isPrint || !el?.querySelector('.slidev-layout'))
+      return false
+    const shown = [...document.querySelectorAll('.slidev-page')].filter(p => (p as HTMLElement).checkVisibility({ opacityProperty: true }))
+    if (shown.length !== 1 || shown[0] !== el || /-(enter|leave)-active/.test(el.className))
       return false
     return [...el.querySelectorAll('.demo-frame')].every(f => f.querySelector('.demo-print-ready') || f.getAttribute('data-phase') === 'error')
-  }, no, { timeout: 180_000, polling: 200 })
+  }, no, { timeout: 300_000, polling: 200 })
   await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
 }
 

@@ -1,5 +1,6 @@
 import { defineMermaidSetup } from '@slidev/types'
 import { useDarkMode } from '@slidev/client'
+import { isPrinting } from './main'
 
 /**
  * Diagrams in the theme's colours. Mermaid draws inside a shadow root, out of reach of the slides' CSS,
@@ -7,7 +8,7 @@ import { useDarkMode } from '@slidev/client'
  * (Mermaid reads this once per page; the handout is its own page load.)
  */
 export default defineMermaidSetup(() => {
-  const dark = useDarkMode().isDark.value
+  const dark = useDarkMode().isDark.value && !isPrinting()
   const c = dark
     ? { bg: '#0f1014', panel: '#1d1f26', ink: '#f3f1ec', muted: '#b4b3bb', accent: '#ffb454' }
     : { bg: '#ffffff', panel: '#f2f2f4', ink: '#18181b', muted: '#55555d', accent: '#a8431b' }
