@@ -61,7 +61,11 @@ catch (e) {
 check('type check', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.json'])
 
 const py = findTorchPython()
-if (py) check('training smoke run (npm run train -- --smoke)', process.execPath, ['training/train.mjs', '--smoke'])
+if (py) {
+  check('training smoke run (npm run train -- --smoke)', process.execPath, ['training/train.mjs', '--smoke'])
+  // The apple twin rebuilds the frozen text encoder and autoencoder from the shipped ONNX files and checks them.
+  check('apple twin smoke run (npm run train -- twin --smoke)', process.execPath, ['training/train.mjs', 'twin', '--smoke'])
+}
 else console.log('\n=== training smoke run: SKIPPED — no Python with PyTorch (Debian: apt-get install python3-torch python3-onnx python3-pil)')
 
 vitest('unit')

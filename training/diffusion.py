@@ -135,7 +135,7 @@ def train_vae(run_dir: str, ds: ClipData, steps: int, batch: int, seed: int, lr:
             atomic_torch_save({"meta": meta, "model": vae.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
                                "step": step + 1, "hist": hist, "elapsed": elapsed0 + time.time() - t0}, path)
         if on_step is not None:
-            on_step(step + 1)
+            on_step(step + 1, ema)
     elapsed = elapsed0 + time.time() - t0
     if start < steps or not st or not st.get("done"):
         atomic_torch_save({"meta": meta, "model": vae.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
@@ -171,6 +171,7 @@ def vae_metrics(vae: Vae, ds: ClipData) -> dict:
 def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCache, steps: int, batch: int,
                seed: int, lr: float = 8e-4, ema_decay: float = 0.999, log_every: int = 100, ckpt_every: int = 250,
                on_step=None) -> tuple[UNet, dict]:
+    """Trains (or resumes) the UNet; `on_step(step, ema)` is called after each step with the EMA weights."""
     torch.manual_seed(seed)
     cfg = UNetConfig()
     unet = UNet(cfg)
@@ -223,7 +224,7 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
             atomic_torch_save({"meta": meta, "model": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                                "gen": g.get_state(), "step": step + 1, "hist": hist, "elapsed": elapsed0 + time.time() - t0}, path)
         if on_step is not None:
-            on_step(step + 1)
+            on_step(step + 1, ema)
     elapsed = elapsed0 + time.time() - t0
     if start < steps or not st or not st.get("done"):
         atomic_torch_save({"meta": meta, "model": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),

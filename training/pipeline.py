@@ -8,6 +8,8 @@ Stages (run in this order by `all`):
   diffusion  train the autoencoder, then the latent UNet conditioned on micro-CLIP's text encoder;
          evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint)
   gan    train micro-GAN (a DCGAN on the training split's face emoji), export ONNX generator snapshots + card
+  twin   the talk's apple twin: one UNet run with snapshots at 1/5/20/50/100 %, "red apple" drawn by each
+         (frozen parts from the shipped ONNX files; writes public/images/apple-training/, exports no model)
   tfjs   the VAE decoder and the CLIP image encoder as TensorFlow.js graphs, from their ONNX files
          (CLIP-guided generation differentiates through them in the browser; nothing is retrained)
 
@@ -28,15 +30,18 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
+EXTRA = ["twin"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps": 3000, "batch": 48},
-        "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64}}
+        "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64},
+        "twin": {"steps": 4500, "batch": 64}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
-         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16}}
+         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
+         "twin": {"steps": 6, "batch": 8}}
 
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="npm run train --", description=__doc__.split("\n")[0])
-    ap.add_argument("stage", nargs="?", default="all", choices=STAGES + ["all"])
+    ap.add_argument("stage", nargs="?", default="all", choices=STAGES + EXTRA + ["all"])
     ap.add_argument("--smoke", action="store_true", help="every stage for a few steps, output to training/runs/smoke")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--eval-only", action="store_true", help="diffusion: evaluate the finished checkpoints and print the metrics (no training, no export)")
@@ -106,6 +111,12 @@ def main(argv: list[str]) -> int:
             import gan as GN
 
             GN.run(run_dir, cache_dir, models_dir, recipe["gan"], args.seed, cmd)
+        if "twin" in todo:
+            import twin
+
+            out = os.path.join(run_dir, "apple-training") if args.smoke else os.path.join(ROOT, "public", "images", "apple-training")
+            twin.run(run_dir, cache_dir, args.out or os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models"), out,
+                     recipe["twin"]["steps"], recipe["twin"]["batch"], args.seed)
         if "tfjs" in todo:
             import export_tfjs
 

@@ -1,5 +1,10 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from '@slidev/parser'
 import { describe, expect, it } from 'vitest'
 import { deckSlides } from '../lib/slides'
+
+const ROOT = join(import.meta.dirname, '..', '..')
 
 describe('slides.md', async () => {
   const slides = await deckSlides()
@@ -67,4 +72,44 @@ describe('slides.md', async () => {
     expect(head.remoteAssets).toBe(false)
     expect(all).not.toMatch(/<(script|link|img)[^>]+(src|href)="https?:/)
   })
+
+  it('is one file per section, each a deck of its own that starts on a section opener or the opening', async () => {
+    const files = readdirSync(join(ROOT, 'pages')).filter(f => f.endsWith('.md')).sort()
+    expect(files.length).toBeGreaterThanOrEqual(7)
+    const main = readFileSync(join(ROOT, 'slides.md'), 'utf8')
+    let count = 1 // the title slide lives in slides.md
+    for (const f of files) {
+      expect(main, `slides.md imports ${f}`).toContain(`src: ./pages/${f}`)
+      const parsed = await parse(readFileSync(join(ROOT, 'pages', f), 'utf8'), f)
+      expect(parsed.slides[0]!.frontmatter.layout, f).toMatch(/^(section|center)$/)
+      count += parsed.slides.length
+    }
+    expect(count).toBe(slides.length)
+  })
+
+  it('uses the theme, dark by default (not forced, so the handout can print light)', () => {
+    expect(slides[0]!.frontmatter.theme).toBe('under-the-hood')
+    expect(slides[0]!.frontmatter.colorSchema).toBe('auto')
+  })
+
+  it('opens every section on a picture that exists, with its credit', () => {
+    const addonVite = readFileSync(join(ROOT, 'packages', 'slidev-addon-under-the-hood', 'vite.config.ts'), 'utf8')
+    const openers = slides.filter(s => s.frontmatter.layout === 'section' || s.no === 1)
+    expect(openers.length).toBeGreaterThanOrEqual(8)
+    for (const s of openers) {
+      const image = String(s.frontmatter.image ?? '')
+      expect(image, `slide ${s.no} (${s.heading}) has no picture`).toMatch(/^\/images\//)
+      // In the deck's public/, in the addon, or served by the addon from a package (vite.config.ts).
+      const file = [join(ROOT, 'public', image), join(ROOT, 'packages', 'slidev-addon-under-the-hood', image)].find(existsSync)
+      const served = addonVite.includes(`served['${image.slice(1)}']`)
+      expect(file ?? served, `${image} of slide ${s.no}`).toBeTruthy()
+      expect(String(s.frontmatter.credit ?? '')).toMatch(/our own model|public domain/)
+    }
+  })
+
+  it('puts every live demo on a slide laid out for it', () => {
+    const demoSlides = slides.filter(s => /^# Demo:/m.test(s.content))
+    expect(demoSlides.filter(s => s.frontmatter.layout !== 'demo').map(s => `${s.no}: ${s.heading}`)).toEqual([])
+  })
 })
+

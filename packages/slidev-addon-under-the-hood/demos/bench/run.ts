@@ -148,6 +148,19 @@ export async function gan2d() {
   return { backend, frame_ms: frame, train_100_steps_ms: hundred }
 }
 
+/** micro-GAN: one picture is one generator pass; eight at once is the demo's grid; loading all snapshots. */
+export async function imageGan(backend: BackendPreference = 'wasm') {
+  const { loadGan } = await import('../dcgan/load')
+  const { ganNoise } = await import('../dcgan/engine')
+  const t0 = performance.now()
+  const { gan, backend: ran } = await loadGan(`bench-image-gan-${backend}`, 'micro-gan', backend)
+  const load = performance.now() - t0
+  const last = gan.count - 1
+  const one = await median(9, () => gan.images(last, ganNoise(gan.config.nz, [1])))
+  const grid = await median(5, () => gan.images(last, ganNoise(gan.config.nz, [1, 2, 3, 4, 5, 6, 7, 8])))
+  return { backend: ran, load_all_snapshots_ms: +load.toFixed(1), one_image_ms: one, grid_of_8_ms: grid }
+}
+
 export async function griffinLim() {
   const s = stft(synth('vowels', 16000), 16000, 1024)
   const gl = new GriffinLim(magnitudesFromSpectrogram(s), s.size, s.hop, { seed: 1 })
