@@ -54,6 +54,15 @@ def load_clip(run_dir: str, models_dir: str, ds: ClipData) -> tuple[MicroClip, W
     parity = os.path.join(models_dir, "micro-clip", "parity.json")
     if not os.path.exists(parity):
         raise PipelineError(f"{parity} is missing: export micro-CLIP first (`npm run train -- clip`)")
+    if not matches_clip_parity(clip, tok, parity):
+        raise PipelineError(f"{ckpt} is not the micro-CLIP exported in {os.path.dirname(parity)}; "
+                            "re-run the clip stage so both agree")
+    return clip, tok
+
+
+def matches_clip_parity(clip: MicroClip, tok: WordPiece, parity: str) -> bool:
+    """Whether this text encoder and tokenizer give the exported micro-CLIP's token ids and text
+    embeddings (within 1e-4) for the texts of its parity file."""
     with open(parity) as f:
         ref = json.load(f)
     with torch.no_grad():
@@ -61,9 +70,8 @@ def load_clip(run_dir: str, models_dir: str, ds: ClipData) -> tuple[MicroClip, W
             ids = tok.encode(text)
             emb = clip.encode_text(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))[0][0]
             if ids != r["ids"] or (emb - torch.tensor(r["text_embeds"])).abs().max() > 1e-4:
-                raise PipelineError(f"{ckpt} is not the micro-CLIP exported in {os.path.dirname(parity)}; "
-                                    "re-run the clip stage so both agree")
-    return clip, tok
+                return False
+    return True
 
 
 class TextCache:

@@ -22,7 +22,7 @@ from onnx import numpy_helper
 
 import data as D
 from clip_model import ClipConfig, MicroClip
-from diffusion import PipelineError, TextCache, sample, seeded_noise, train_unet, timesteps
+from diffusion import PipelineError, TextCache, matches_clip_parity, sample, seeded_noise, train_unet
 from diffusion_model import Vae, VaeConfig
 from tokenizer import WordPiece
 from train_clip import ClipData
@@ -61,14 +61,8 @@ def clip_from_onnx(folder: str) -> tuple[MicroClip, WordPiece]:
     model.load_state_dict(sd)
     model.eval().requires_grad_(False)
     tok = WordPiece(vocab, max_len=model.cfg.max_len)
-    with open(os.path.join(folder, "parity.json")) as f:
-        ref = json.load(f)
-    with torch.no_grad():
-        for text, r in zip(ref["texts"], ref["text"]):
-            ids = tok.encode(text)
-            emb = model.encode_text(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))[0][0]
-            if ids != r["ids"] or (emb - torch.tensor(r["text_embeds"])).abs().max() > 1e-4:
-                raise PipelineError(f"micro-CLIP rebuilt from {folder} does not match its parity.json on {text!r}")
+    if not matches_clip_parity(model, tok, os.path.join(folder, "parity.json")):
+        raise PipelineError(f"micro-CLIP rebuilt from {folder} does not match its parity.json")
     return model, tok
 
 
@@ -152,4 +146,4 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, steps: int,
     return record
 
 
-__all__ = ["clip_from_onnx", "vae_from_onnx", "run", "timesteps"]
+__all__ = ["clip_from_onnx", "vae_from_onnx", "run"]

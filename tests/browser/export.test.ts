@@ -1,10 +1,11 @@
 /**
  * `npm run export`: the PDF handout. Run, where the machine allows it, inside a network namespace
  * that has only a loopback interface, which proves the export needs no network; and from a cold Vite
- * cache, as on a fresh checkout.
+ * cache, as on a fresh checkout. Every page is rasterised and must not be blank; its text must be
+ * selectable (pdftotext finds the slide's title on its page).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PDFDocument } from 'pdf-lib'
 import { describe, expect, it } from 'vitest'
@@ -59,6 +60,21 @@ describe('PDF handout', () => {
       if (!text.trim() || (s.heading && !text.includes(plain(s.heading)))) wrong.push(`${s.no}: "${plain(s.heading)}" / "${text.slice(0, 80)}"`)
     }
     expect(wrong, `exporter log ends: ${log.slice(-1500)}`).toEqual([])
+    // Every page rasterised (poppler's pdftoppm, as a person would look at it): none is blank. A page is
+    // blank when its pixels hardly vary.
+    const pngDir = join(art, 'handout-pages')
+    rmSync(pngDir, { recursive: true, force: true })
+    mkdirSync(pngDir, { recursive: true })
+    expect(spawnSync('pdftoppm', ['-r', '24', '-png', out, join(pngDir, 'p')]).status).toBe(0)
+    const pages = readdirSync(pngDir).filter(f => f.endsWith('.png')).sort()
+    expect(pages).toHaveLength(slides.length)
+    const sharp = (await import('sharp')).default
+    const flat: string[] = []
+    for (const f of pages) {
+      const { channels } = await sharp(join(pngDir, f)).stats()
+      if (Math.max(...channels.slice(0, 3).map(c => c.stdev)) < 8) flat.push(f)
+    }
+    expect(flat, 'pages that rasterise to a flat colour').toEqual([])
     // A demo's print state is computed by the demo, not a spinner: the pre-flight table is there.
     const all = spawnSync('pdftotext', ['-layout', out, '-'], { encoding: 'utf8' }).stdout.replace(/[ \t]+/g, ' ')
     expect(all).toMatch(/transformers\.js · tokenizer \+ text encoder wasm ✓/)
