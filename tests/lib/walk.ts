@@ -24,6 +24,32 @@ export async function injectAxe(page: Page): Promise<void> {
     await page.addScriptTag({ content: axeSource })
 }
 
+/**
+ * Waits until slide `no` stops changing: no DOM mutation inside it for `quietMs` (a demo that is "ready"
+ * may still draw its first result), or `maxMs` at most. A state, observed; not a fixed sleep.
+ */
+export async function settle(page: Page, no: number, quietMs = 600, maxMs = 15_000): Promise<void> {
+  await page.evaluate(({ n, quietMs, maxMs }) => new Promise<void>((resolve) => {
+    const el = document.querySelector(`.slidev-page-${n}`)
+    if (!el)
+      return resolve()
+    let timer = setTimeout(done, quietMs)
+    const stop = setTimeout(done, maxMs)
+    const obs = new MutationObserver(() => {
+      clearTimeout(timer)
+      timer = setTimeout(done, quietMs)
+    })
+    obs.observe(el, { subtree: true, childList: true, attributes: true, characterData: true })
+    function done() {
+      obs.disconnect()
+      clearTimeout(timer)
+      clearTimeout(stop)
+      resolve()
+    }
+  }), { n: no, quietMs, maxMs })
+  await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
+}
+
 /** Goes to slide `no` with every click revealed, and waits until its demos have loaded (or failed). */
 export async function showSlide(page: Page, no: number): Promise<void> {
   await page.waitForFunction(() => (window as unknown as { __underTheHood?: { nav?: unknown } }).__underTheHood?.nav)
@@ -40,8 +66,7 @@ export async function showSlide(page: Page, no: number): Promise<void> {
     const frames = [...el.querySelectorAll('.demo-frame')]
     return frames.every(f => /ready|error/.test(f.getAttribute('data-phase') ?? ''))
   }, no, { timeout: 180_000, polling: 200 })
-  // Let layout settle (fonts, images) before measuring.
-  await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
+  await settle(page, no)
 }
 
 /**
@@ -65,7 +90,7 @@ export async function showPrintSlide(page: Page, url: string, no: number): Promi
       return false
     return [...el.querySelectorAll('.demo-frame')].every(f => f.querySelector('.demo-print-ready') || f.getAttribute('data-phase') === 'error')
   }, no, { timeout: 300_000, polling: 200 })
-  await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
+  await settle(page, no)
 }
 
 /** The overflow and size problems of the slide element `root` (runs in the page). */
