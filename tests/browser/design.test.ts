@@ -1,8 +1,8 @@
 /**
  * The deck as a room sees it: a walk through every slide, in the live (dark) theme and in the printed
  * handout (light), that fails on text outside the slide or cut off, audience-facing text under 18 px at
- * 1280x720, and text under WCAG AA contrast (axe-core). Also: a 4:3 projector, and a browser zoomed to
- * 150 %. The same walk makes the contact sheet (`npm run contact-sheet`).
+ * 1280x720, and text under WCAG AA contrast (axe-core). Also: a 1920x1080 projector, a 4:3 one, and a
+ * browser zoomed to 150 %. The same walk makes the contact sheet (`npm run contact-sheet`).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -37,6 +37,28 @@ describe('every slide, live (dark theme, 1280x720)', () => {
     }
     expect(problems.length, describeProblems(problems)).toBe(0)
     expect(s.w.external).toEqual([])
+  }, 900_000)
+})
+
+describe('every slide on a 1920x1080 projector', () => {
+  const s = deckPage()
+
+  it('keeps every slide\'s text inside the slide, at the minimum size or larger', async () => {
+    const context = await s.deck.browser.newContext({ viewport: { width: 1920, height: 1080 } })
+    try {
+      const page = await context.newPage()
+      await page.goto(`${s.deck.url}/1?backend=wasm`)
+      const { total } = await nav(page)
+      const problems: Problem[] = []
+      for (let no = 1; no <= total; no++) {
+        await showSlide(page, no)
+        problems.push(...(await layoutProblems(page, `.slidev-page-${no} .slidev-layout`, no)).filter(p => p.kind !== 'contrast'))
+      }
+      expect(problems.length, describeProblems(problems)).toBe(0)
+    }
+    finally {
+      await context.close()
+    }
   }, 900_000)
 })
 
