@@ -15,8 +15,10 @@ export function plain(s) {
   return quotes(s).replace(/\*\*|`|\$[^$]*\$/g, '').replace(/\s+/g, ' ').trim()
 }
 
+// Quotes may come out typographic in the PDF, and Inter's hyphen is extracted as a soft hyphen, which
+// pdftotext drops ("Pre-training" reads "Pretraining"): compare with plain quotes and without hyphens.
 function quotes(s) {
-  return s.replace(/[‘’]/g, '\'').replace(/[“”]/g, '"')
+  return s.replace(/[‘’]/g, '\'').replace(/[“”]/g, '"').replace(/[-\u00AD]/g, '')
 }
 
 /** Problems with `pdf` (empty when it is complete), or null when poppler's tools are missing. */

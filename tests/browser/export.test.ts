@@ -33,8 +33,9 @@ function exportHandout(file: string, extra = ''): { status: number | null, log: 
   return { status: r.status, log: `${r.stdout}\n${r.stderr}` }
 }
 
-// Quotes may come out typographic (’ “ ”) in the PDF: compare them as plain quotes.
-const quotes = (s: string) => s.replace(/[‘’]/g, '\'').replace(/[“”]/g, '"')
+// Quotes may come out typographic (’ “ ”) in the PDF, and Inter's hyphen is extracted as a soft hyphen that
+// pdftotext drops: compare with plain quotes and without hyphens (as scripts/handout.mjs does).
+const quotes = (s: string) => s.replace(/[‘’]/g, '\'').replace(/[“”]/g, '"').replace(/[-\u00AD]/g, '')
 const plain = (s: string) => quotes(s).replace(/\*\*|`|\$[^$]*\$/g, '').replace(/\s+/g, ' ').trim()
 
 describe('PDF handout', () => {
