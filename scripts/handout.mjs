@@ -33,7 +33,8 @@ export function handoutProblems(pdf, titles) {
   for (let i = 1; i <= Math.min(pages, titles.length); i++) {
     const text = quotes(spawnSync('pdftotext', ['-f', String(i), '-l', String(i), '-layout', pdf, '-'], { encoding: 'utf8' }).stdout).replace(/\s+/g, ' ').trim()
     if (!text) blank.push(i)
-    else if (titles[i - 1] && !text.includes(titles[i - 1])) untitled.push(`${i} ("${titles[i - 1]}")`)
+    // A long title wraps where the browser chose (after a dash, say): compare without the spaces.
+    else if (titles[i - 1] && !text.replace(/ /g, '').includes(titles[i - 1].replace(/ /g, ''))) untitled.push(`${i} ("${titles[i - 1]}")`)
   }
   if (blank.length) problems.push(`blank pages: ${blank.join(', ')}`)
   if (untitled.length) problems.push(`pages without their slide's title: ${untitled.slice(0, 10).join(', ')}${untitled.length > 10 ? ' …' : ''}`)
