@@ -38,33 +38,17 @@ async function main(): Promise<number> {
   const only = values.only ? new Set(values.only.split(',').map(Number)) : undefined
   const wanted = (no: number) => !only || only.has(no)
   try {
-    if (values.print) {
-      await page.goto(`${server.url}/1`)
-      const total = await page.evaluate(() => (window as unknown as { __underTheHood: { nav: { total: number } } }).__underTheHood.nav.total)
-      for (let no = 1; no <= total; no++) {
-        if (!wanted(no))
-          continue
-        await showPrintSlide(page, server.url, no)
-        const png = join(shots, `${String(no).padStart(2, '0')}.png`)
-        await page.locator(`.slidev-page-${no}`).screenshot({ path: png })
-        const problems = await slideProblems(page, no)
-        cells.push({ no, png, problems })
-        console.log(`slide ${no}: ${problems.length ? problems.map(p => `${p.kind} "${p.text}" ${p.detail}`).join('; ') : 'ok'}`)
-      }
-    }
-    else {
-      await page.goto(`${server.url}/1`)
-      const total = await page.evaluate(() => (window as unknown as { __underTheHood: { nav: { total: number } } }).__underTheHood.nav.total)
-      for (let no = 1; no <= total; no++) {
-        if (!wanted(no))
-          continue
-        await showSlide(page, no)
-        const png = join(shots, `${String(no).padStart(2, '0')}.png`)
-        await page.locator(`.slidev-page-${no}`).screenshot({ path: png })
-        const problems = await slideProblems(page, no)
-        cells.push({ no, png, problems })
-        console.log(`slide ${no}: ${problems.length ? problems.map(p => `${p.kind} "${p.text}" ${p.detail}`).join('; ') : 'ok'}`)
-      }
+    await page.goto(`${server.url}/1`)
+    const total = await page.evaluate(() => (window as unknown as { __underTheHood: { nav: { total: number } } }).__underTheHood.nav.total)
+    for (let no = 1; no <= total; no++) {
+      if (!wanted(no))
+        continue
+      await (values.print ? showPrintSlide(page, server.url, no) : showSlide(page, no))
+      const png = join(shots, `${String(no).padStart(2, '0')}.png`)
+      await page.locator(`.slidev-page-${no}`).screenshot({ path: png })
+      const problems = await slideProblems(page, no)
+      cells.push({ no, png, problems })
+      console.log(`slide ${no}: ${problems.length ? problems.map(p => `${p.kind} "${p.text}" ${p.detail}`).join('; ') : 'ok'}`)
     }
     // The sheet: a plain HTML grid of the screenshots, photographed.
     const cols = Number(values.columns)

@@ -50,23 +50,32 @@ export async function settle(page: Page, no: number, quietMs = 600, maxMs = 15_0
   await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
 }
 
-/** Goes to slide `no` with every click revealed, and waits until its demos have loaded (or failed). */
-export async function showSlide(page: Page, no: number): Promise<void> {
+/**
+ * Moves the page to slide `no` (with `clicks` revealed) and waits until it alone is on screen, out of its
+ * transition (Slidev keeps the other slides mounted, hidden), and its demos have reached `ready`: loaded
+ * (or failed) live, or their print state computed (or failed) in print mode. Then until it stops changing.
+ */
+async function goAndWait(page: Page, no: number, clicks: number, print: boolean, timeout: number): Promise<void> {
   await page.waitForFunction(() => (window as unknown as { __underTheHood?: { nav?: unknown } }).__underTheHood?.nav)
-  await page.evaluate(n => (window as unknown as { __underTheHood: { nav: { go: (n: number, c: number) => void } } }).__underTheHood.nav.go(n, 999), no)
-  await page.waitForFunction((n) => {
-    const nav = (window as unknown as { __underTheHood: { nav: { current: number, clicks: number, clicksTotal: number } } }).__underTheHood.nav
-    const el = document.querySelector(`.slidev-page-${n}`) ?? document.querySelector(`[data-slidev-no="${n}"]`)
-    if (nav.current !== n || !el || nav.clicks < nav.clicksTotal)
+  await page.evaluate(([n, c]) => (window as unknown as { __underTheHood: { nav: { go: (n: number, c: number) => void } } }).__underTheHood.nav.go(n, c), [no, clicks] as const)
+  await page.waitForFunction(([n, print]) => {
+    const nav = (window as unknown as { __underTheHood: { nav: { current: number, clicks: number, clicksTotal: number, isPrint: boolean } } }).__underTheHood.nav
+    const el = document.querySelector(`.slidev-page-${n}`) as HTMLElement | null
+    if (nav.current !== n || !el?.querySelector('.slidev-layout') || (print ? !nav.isPrint : nav.clicks < nav.clicksTotal))
       return false
-    // The fade between slides has ended: only this slide is on screen (Slidev keeps the others mounted, hidden).
     const shown = [...document.querySelectorAll('.slidev-page')].filter(p => (p as HTMLElement).checkVisibility({ opacityProperty: true }))
     if (shown.length !== 1 || shown[0] !== el || /-(enter|leave)-active/.test(el.className))
       return false
-    const frames = [...el.querySelectorAll('.demo-frame')]
-    return frames.every(f => /ready|error/.test(f.getAttribute('data-phase') ?? ''))
-  }, no, { timeout: 180_000, polling: 200 })
+    return [...el.querySelectorAll('.demo-frame')].every(f => print
+      ? f.querySelector('.demo-print-ready') || f.getAttribute('data-phase') === 'error'
+      : /ready|error/.test(f.getAttribute('data-phase') ?? ''))
+  }, [no, print] as const, { timeout, polling: 200 })
   await settle(page, no)
+}
+
+/** Goes to slide `no` with every click revealed, and waits until its demos have loaded (or failed). */
+export async function showSlide(page: Page, no: number): Promise<void> {
+  await goAndWait(page, no, 999, false, 180_000)
 }
 
 /**
@@ -78,19 +87,7 @@ export async function showPrintSlide(page: Page, url: string, no: number): Promi
   const inPrint = page.url().startsWith(url) && new URL(page.url()).searchParams.has('print')
   if (!inPrint)
     await page.goto(`${url}/${no}?print=true&backend=wasm`)
-  await page.waitForFunction(() => (window as unknown as { __underTheHood?: { nav?: unknown } }).__underTheHood?.nav)
-  await page.evaluate(n => (window as unknown as { __underTheHood: { nav: { go: (n: number, c: number) => void } } }).__underTheHood.nav.go(n, 0), no)
-  await page.waitForFunction((n) => {
-    const nav = (window as unknown as { __underTheHood: { nav: { current: number, isPrint: boolean } } }).__underTheHood.nav
-    const el = document.querySelector(`.slidev-page-${n}`) as HTMLElement | null
-    if (nav.current !== n || !nav.isPrint || !el?.querySelector('.slidev-layout'))
-      return false
-    const shown = [...document.querySelectorAll('.slidev-page')].filter(p => (p as HTMLElement).checkVisibility({ opacityProperty: true }))
-    if (shown.length !== 1 || shown[0] !== el || /-(enter|leave)-active/.test(el.className))
-      return false
-    return [...el.querySelectorAll('.demo-frame')].every(f => f.querySelector('.demo-print-ready') || f.getAttribute('data-phase') === 'error')
-  }, no, { timeout: 300_000, polling: 200 })
-  await settle(page, no)
+  await goAndWait(page, no, 0, true, 300_000)
 }
 
 /** The overflow and size problems of the slide element `root` (runs in the page). */
