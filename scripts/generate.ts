@@ -2,6 +2,9 @@
  * `npm run generate -- --prompt "red apple" --seed 7 --steps 30 --guidance 4 --out apple.png`
  * `npm run generate -- --prompt "red apple" --grid --out sheet.png` (seeds × guidance sheet)
  *
+ * `npm run generate -- --prompt zumi --lora zumi-r4 --lora-scale 1 --out zumi.png` (with a LoRA adapter
+ *   from models/micro-diffusion/lora/, merged into the UNet at that strength; 0 = the base exactly)
+ *
  * Runs micro-diffusion in Node on the same sampler engine as the deck (demos/diffusion) and writes a PNG.
  */
 import { parseArgs } from 'node:util'
@@ -9,9 +12,12 @@ import { join } from 'node:path'
 import { loadDiffusionNode } from '../packages/slidev-addon-under-the-hood/demos/diffusion/node'
 import { checkParams, DiffusionInputError, generateImage, initialLatent, latentSize, planarToRgba } from '../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
 import { repeatConditioning } from '../packages/slidev-addon-under-the-hood/demos/diffusion/nets'
+import { LoraError } from '../packages/slidev-addon-under-the-hood/demos/lora/engine'
+import { baseUnetBytes, loadLoraNode, loraNetsNode } from '../packages/slidev-addon-under-the-hood/demos/lora/node'
 
 const HELP = `usage: npm run generate -- --prompt TEXT [--seed N] [--steps N] [--guidance W] [--sampler ddim|ddpm]
-                              [--out FILE.png] [--grid] [--seeds 1,2,3,4] [--guidances 0,2,4,8] [--scale N]`
+                              [--out FILE.png] [--grid] [--seeds 1,2,3,4] [--guidances 0,2,4,8] [--scale N]
+                              [--lora NAME [--lora-scale S]]   (S from 0 to 1, default 1)`
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -20,6 +26,7 @@ async function main(): Promise<number> {
       guidance: { type: 'string' }, sampler: { type: 'string', default: 'ddim' }, out: { type: 'string', default: 'generated.png' },
       grid: { type: 'boolean', default: false }, seeds: { type: 'string', default: '1,2,3,4' },
       guidances: { type: 'string', default: '0,1,2,4,6,9' }, scale: { type: 'string', default: '4' },
+      'lora': { type: 'string' }, 'lora-scale': { type: 'string', default: '1' },
       models: { type: 'string', default: join(import.meta.dirname, '..', 'packages/slidev-addon-under-the-hood', 'models') }, help: { type: 'boolean', default: false },
     },
   })
@@ -27,7 +34,19 @@ async function main(): Promise<number> {
     console.log(HELP)
     return 0
   }
-  const { nets, config } = await loadDiffusionNode(values.models!)
+  const loaded = await loadDiffusionNode(values.models!)
+  const { config } = loaded
+  let nets = loaded.nets
+  let loraNote = ''
+  if (values.lora) {
+    const strength = Number(values['lora-scale'])
+    if (!Number.isFinite(strength) || strength < 0 || strength > 1)
+      throw new LoraError(`--lora-scale takes a number from 0 to 1; got "${values['lora-scale']}".`)
+    const base = baseUnetBytes(values.models!)
+    const adapter = loadLoraNode(values.models!, values.lora, base)
+    nets = await loraNetsNode(nets, base, adapter, strength)
+    loraNote = `, LoRA ${adapter.config.name} at ${strength} (trigger word "${adapter.config.trigger}")`
+  }
   const { params, notes } = checkParams({
     prompt: values.prompt, seed: values.seed, sampler: values.sampler,
     steps: values.steps ?? config.sampling.default_steps, guidance: values.guidance ?? config.sampling.default_guidance,
@@ -42,7 +61,7 @@ async function main(): Promise<number> {
     const [rgba] = planarToRgba(image, 1, size)
     await sharp(Buffer.from(rgba!), { raw: { width: size, height: size, channels: 4 } })
       .resize(size * scale, size * scale, { kernel: 'nearest' }).png().toFile(values.out!)
-    console.log(`wrote ${values.out} — "${params.prompt}", seed ${params.seed}, ${params.steps} ${params.sampler.toUpperCase()} steps, guidance ${params.guidance} (${(performance.now() - t0).toFixed(0)} ms)`)
+    console.log(`wrote ${values.out} — "${params.prompt}", seed ${params.seed}, ${params.steps} ${params.sampler.toUpperCase()} steps, guidance ${params.guidance}${loraNote} (${(performance.now() - t0).toFixed(0)} ms)`)
     return 0
   }
   // grid: rows = seeds, columns = guidance weights; each row is one batched generation
@@ -63,11 +82,11 @@ async function main(): Promise<number> {
   }
   await sharp({ create: { width: weights.length * (cell + 4) - 4, height: seeds.length * (cell + 4) - 4, channels: 4, background: '#ffffff' } })
     .composite(tiles).png().toFile(values.out!)
-  console.log(`wrote ${values.out} — "${params.prompt}": rows seeds ${seeds.join(', ')}; columns guidance ${weights.join(', ')} (${(performance.now() - t0).toFixed(0)} ms)`)
+  console.log(`wrote ${values.out} — "${params.prompt}": rows seeds ${seeds.join(', ')}; columns guidance ${weights.join(', ')}${loraNote} (${(performance.now() - t0).toFixed(0)} ms)`)
   return 0
 }
 
 main().then(code => process.exit(code), (err) => {
-  console.error(`error: ${err instanceof DiffusionInputError ? err.message : err instanceof Error ? err.message : String(err)}`)
+  console.error(`error: ${err instanceof DiffusionInputError || err instanceof LoraError ? err.message : err instanceof Error ? err.message : String(err)}`)
   process.exit(2)
 })

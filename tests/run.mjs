@@ -65,6 +65,8 @@ if (py) {
   check('training smoke run (npm run train -- --smoke)', process.execPath, ['training/train.mjs', '--smoke'])
   // The apple twin rebuilds the frozen text encoder and autoencoder from the shipped ONNX files and checks them.
   check('apple twin smoke run (npm run train -- twin --smoke)', process.execPath, ['training/train.mjs', 'twin', '--smoke'])
+  // LoRA rebuilds the shipped UNet from its ONNX file (checked against parity), trains an adapter a few steps and exports it.
+  check('LoRA smoke run (npm run train -- lora --smoke)', process.execPath, ['training/train.mjs', 'lora', '--smoke'])
 }
 else console.log('\n=== training smoke run: SKIPPED — no Python with PyTorch (Debian: apt-get install python3-torch python3-onnx python3-pil)')
 

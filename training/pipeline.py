@@ -10,6 +10,9 @@ Stages (run in this order by `all`):
   gan    train micro-GAN (a DCGAN on the training split's face emoji), export ONNX generator snapshots + card
   twin   the talk's apple twin: one UNet run with snapshots at 1/5/20/50/100 %, "red apple" drawn by each
          (frozen parts from the shipped ONNX files; writes public/images/apple-training/, exports no model)
+  lora   LoRA adapters (two ranks) that teach the shipped micro-diffusion one held-out emoji under a
+         made-up trigger word; choices on validation seeds, test seeds once; writes
+         models/micro-diffusion/lora/<name>/ (adapter.safetensors, config, parity, card)
   tfjs   the VAE decoder and the CLIP image encoder as TensorFlow.js graphs, from their ONNX files
          (CLIP-guided generation differentiates through them in the browser; nothing is retrained)
 
@@ -30,13 +33,15 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
-EXTRA = ["twin"]  # run only when named
+EXTRA = ["twin", "lora"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps": 3000, "batch": 48},
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64},
-        "twin": {"steps": 4500, "batch": 64}}
+        "twin": {"steps": 4500, "batch": 64},
+        "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
          "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
-         "twin": {"steps": 6, "batch": 8}}
+         "twin": {"steps": 6, "batch": 8},
+         "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2}}
 
 
 def main(argv: list[str]) -> int:
@@ -117,6 +122,17 @@ def main(argv: list[str]) -> int:
             out = os.path.join(run_dir, "apple-training") if args.smoke else os.path.join(ROOT, "public", "images", "apple-training")
             twin.run(run_dir, cache_dir, args.out or os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models"), out,
                      recipe["twin"]["steps"], recipe["twin"]["batch"], args.seed)
+        if "lora" in todo:
+            import lora
+
+            shipped = os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models")
+            if args.smoke:
+                import shutil
+
+                shutil.rmtree(os.path.join(run_dir, "lora-checkpoints"), ignore_errors=True)
+            out = os.path.join(run_dir, "lora") if args.smoke else os.path.join(shipped, "micro-diffusion", "lora")
+            lora.run(run_dir, cache_dir, args.out or shipped, args.out and os.path.join(args.out, "micro-diffusion", "lora") or out,
+                     recipe["lora"], args.seed, cmd)
         if "tfjs" in todo:
             import export_tfjs
 

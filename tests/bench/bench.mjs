@@ -17,6 +17,8 @@
 //   tiny_network               one frame of the live-trained network: a step + boundary + weights (goal ≤ 16 ms)
 //   gan_2d                     one frame of the live 2-D GAN: two steps (D and G each) + samples + D's verdict (goal ≤ 16 ms)
 //   image_gan                  micro-GAN: one picture (one generator pass), the demo's grid of 8, loading its snapshots
+//   lora                       LoRA: load + check an adapter, merge it into the UNet (TypeScript), the merged session,
+//                              a 30-step generation with it and without (the slider's cost per strength change)
 //   griffin_lim                one Griffin–Lim iteration on 2.4 s of sound (the vocoder slide runs 32 of them)
 //   guided                     CLIP-guided generation: one gradient step through decoder + CLIP (tfjs), a 100-step run
 import { spawnSync } from 'node:child_process'
@@ -113,6 +115,7 @@ out.forward_scrub = await engines([], call('forwardScrub()'))
 out.tiny_network = await engines([], call('tinyNetwork()'))
 out.gan_2d = await engines([], call('gan2d()'))
 out.image_gan = await engines([], call(`imageGan('wasm')`))
+out.lora = await engines([], call(`lora('wasm')`))
 out.griffin_lim = await engines([], call('griffinLim()'))
 out.guided = await engines([], call('guided()'))
 

@@ -54,6 +54,28 @@ export async function diffusion(backend: BackendPreference, runs = 3) {
   return { backend: ran, denoiser_call_batch2_ms: call, generation_30_steps_ms: image, per_step_ms: +(image / 30).toFixed(2) }
 }
 
+/** LoRA: loading the adapter (checked against the base), merging it into the UNet file, the merged session, a generation. */
+export async function lora(backend: BackendPreference = 'wasm', name = 'zumi-r4', runs = 3) {
+  const { loadLora } = await import('../lora/load')
+  const { mergeLora } = await import('../lora/engine')
+  const t0 = performance.now()
+  const { base, baseUnet, entries, unets } = await loadLora(`bench-lora-${backend}`, 'micro-diffusion', [name], backend)
+  const load = performance.now() - t0
+  const adapter = entries[0]?.adapter
+  if (!adapter) return { error: entries[0]?.problem }
+  const merge = await median(runs, () => mergeLora(baseUnet, adapter, 0.8))
+  let k = 0
+  const session = await median(runs, () => unets.nets(adapter, 0.5 + 0.1 * k++))
+  const nets = await unets.nets(adapter, 1)
+  const params = { prompt: adapter.config.trigger, seed: 1, steps: 30, guidance: 4, sampler: 'ddim' as const }
+  const image = await median(runs, () => generateImage(nets, base.config, params))
+  const baseImage = await median(runs, () => generateImage(base.nets, base.config, params))
+  return {
+    backend: base.backend, rank: adapter.config.rank, adapter_params: adapter.adapterParams, adapter_file_bytes: adapter.config.file_bytes,
+    load_with_base_ms: +load.toFixed(1), merge_ms: merge, merged_session_ms: session, generation_30_steps_merged_ms: image, generation_30_steps_base_ms: baseImage,
+  }
+}
+
 export async function clipMatrix(backend: BackendPreference, n = 8) {
   const clip = await loadClip(`bench-clip-${backend}`)
   const prompts = ['red apple', 'chair', 'panda face', 'whale', 'movie camera', 'castle', 'sunrise', 'rocket'].slice(0, n)

@@ -28,6 +28,28 @@ export function fitIds(ids: number[], maxLen: number): { ids: number[], truncate
   return { ids: [...ids.slice(0, maxLen - 1), ids[ids.length - 1]!], truncated: true }
 }
 
+/** The UNet step on an ORT session: ε̂ for a batch of latents at step t. */
+export function ortDenoise(ort: OrtLike, unet: SessionLike): DiffusionNets['denoise'] {
+  const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
+  return async (x, t, cond) => {
+    const per = x.length / cond.batch
+    const side = Math.round(Math.sqrt(per / 4))
+    const out = await unet.run({
+      sample: f32(x, [cond.batch, 4, side, side]),
+      timestep: f32(new Float32Array(cond.batch).fill(t), [cond.batch]),
+      encoder_hidden_states: f32(cond.states, [cond.batch, cond.length, cond.width]),
+      encoder_attention_mask: f32(cond.mask, [cond.batch, cond.length]),
+      text_embeds: f32(cond.pooled, [cond.batch, cond.pooledWidth]),
+    })
+    return Float32Array.from(out.noise_pred!.data as Float32Array)
+  }
+}
+
+/** The same networks with another UNet (a LoRA-merged copy of the base, say). */
+export function withUnet(nets: DiffusionNets, ort: OrtLike, unet: SessionLike): DiffusionNets {
+  return { ...nets, denoise: ortDenoise(ort, unet) }
+}
+
 export function ortNets(ort: OrtLike, s: DiffusionSessions, encodeIds: EncodeIds, maxLen = 32): DiffusionNets {
   const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
   return {
@@ -58,18 +80,7 @@ export function ortNets(ort: OrtLike, s: DiffusionSessions, encodeIds: EncodeIds
         truncated: fitted.map(f => f.truncated),
       } satisfies Conditioning
     },
-    async denoise(x, t, cond) {
-      const per = x.length / cond.batch
-      const side = Math.round(Math.sqrt(per / 4))
-      const out = await s.unet.run({
-        sample: f32(x, [cond.batch, 4, side, side]),
-        timestep: f32(new Float32Array(cond.batch).fill(t), [cond.batch]),
-        encoder_hidden_states: f32(cond.states, [cond.batch, cond.length, cond.width]),
-        encoder_attention_mask: f32(cond.mask, [cond.batch, cond.length]),
-        text_embeds: f32(cond.pooled, [cond.batch, cond.pooledWidth]),
-      })
-      return Float32Array.from(out.noise_pred!.data as Float32Array)
-    },
+    denoise: ortDenoise(ort, s.unet),
     async decode(latents, n) {
       const side = Math.round(Math.sqrt(latents.length / n / 4))
       const out = await s.decoder.run({ latent: f32(Float32Array.from(latents), [n, 4, side, side]) })

@@ -113,7 +113,17 @@ export async function createOrtSession(demo: string, model: string, file: string
   })
   if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html'))
     throw new DemoError('model-missing', `Model file not found: ${url}`, { model, file })
-  const bytes = new Uint8Array(await res.arrayBuffer())
+  return ortSessionFromBytes(demo, model, new Uint8Array(await res.arrayBuffer()), preference)
+}
+
+/**
+ * The same for a model already in memory (a base model with an adapter merged into its weights): WebGPU
+ * when there is an adapter, else or on failure WASM; reported under `demo`.
+ */
+export async function ortSessionFromBytes(demo: string, model: string, bytes: Uint8Array,
+  preference: BackendPreference = pagePreference()): Promise<OrtSessionResult> {
+  const ort = await loadOrt()
+  const choice = await chooseOnnxBackend(preference)
   const attempt = async (backend: Backend) => ort.InferenceSession.create(bytes, {
     executionProviders: [backend === 'webgpu' ? 'webgpu' : 'wasm'],
     graphOptimizationLevel: 'all',
