@@ -285,6 +285,12 @@ def measure(unet: UNet, layers, vae, scale, text, sd: SubjectData, seeds: list[i
     set_strength(layers, 1.0)
     rms = [float((draw(unet, vae, scale, text, p, seeds[:4], x0_clip) - base_drift[p]).pow(2).mean().sqrt()) for p in DRIFT_PROMPTS]
     res["drift_rms"] = float(np.mean(rms))
+    # For scale: how far the base's own pictures of those prompts move with another seed.
+    set_strength(layers, 0.0)
+    other = [s + 100 for s in seeds[:4]]
+    rms = [float((draw(unet, vae, scale, text, p, other, x0_clip) - base_drift[p]).pow(2).mean().sqrt()) for p in DRIFT_PROMPTS]
+    res["other_seed_rms"] = float(np.mean(rms))
+    set_strength(layers, 1.0)
     return res
 
 
@@ -321,7 +327,7 @@ targeted weight when it loads the adapter, times the strength slider.
 | targeted layers | {len(cfg['target_modules'])}: q, k, v, out of self- and cross-attention in 7 transformer blocks |
 | adapter parameters | **{cfg['params']['adapter']:,}** ({cfg['params']['adapter'] / cfg['params']['base_unet']:.2%} of the UNet's {cfg['params']['base_unet']:,}; {cfg['params']['targeted']:,} in the targeted layers) |
 | file | `{cfg['file']}`, {cfg['file_bytes'] / 1024:.0f} KB (float32), against {cfg['base_unet_bytes'] / 1e6:.1f} MB for unet.onnx |
-| training | {m['steps']} steps of {m['batch']} latents (half the subject, half training-split art with its captions), learning rate {m['lr']:g}, {m['train_seconds']:.0f} s on 2 CPU cores |
+| training | {m['steps']} steps{'' if m['steps'] == max(m['keep']) else f" (stopped early on validation; the schedule was {max(m['keep'])} steps)"} of {m['batch']} latents (half the subject, half training-split art with its captions), learning rate {m['lr']:g}, {m['train_seconds']:.0f} s on 2 CPU cores |
 
 ## Data
 The subject's whole training set: its Noto Emoji picture (Apache-2.0, Google) and its Twemoji picture
@@ -340,7 +346,10 @@ art in pixel space among the {m['n_reference']} pictures of the training split (
 | 0 (the base) | {t['subject_hits_0']} / {t['n']} ({t['subject_rate_0']:.0%}) | {lo0:.0%} – {hi0:.0%} |
 
 How far the adapter moves pictures of other prompts ({', '.join(DRIFT_PROMPTS)}; 4 seeds each; pixel RMS
-against the base, images in −1…1): {t['drift_rms']:.3f}.
+against the base, images in −1…1): **{t['drift_rms']:.3f}**. For scale, the base's own pictures of those prompts
+move {t['other_seed_rms']:.3f} when only the seed changes. `others.png` shows them: the base on the left, the
+adapter at strength 1 on the right, same seeds. Look at it before trusting the number: most pictures keep their
+subject and change in detail, but a prompt the base draws poorly can take on the new subject's look.
 
 ## How it was chosen (validation seeds only)
 Learning rates {', '.join(f'{x:g}' for x in m['lrs'])} × stopping points {', '.join(str(x) for x in m['keep'])}, each scored on
@@ -349,15 +358,17 @@ Learning rates {', '.join(f'{x:g}' for x in m['lrs'])} × stopping points {', '.
 All candidates are in `metrics.json`.
 
 ## Limits
-It draws one emoji's look; it does not learn the subject's meaning, so "{cfg['trigger']} with a hat" is not
-likely to work. At 32×32 the subject is a few dozen pixels of black and white.
+It was trained on the trigger word alone, from two pictures: it learned one emoji's look. Prompts that put
+the word beside others were not measured. At 32×32 the subject is a few dozen pixels of black and white,
+and the nearest-art measure says the picture is closer to the panda's art than to any training picture,
+not that a person would call it a good panda.
 
 Made by `{train_cmd}` (figures from `metrics.json`).
 """
 
 
 def export(folder: str, base_dir: str, rank: int, st: dict, unet: UNet, layers, text: TextCache, sd: SubjectData,
-           base_sha: str, base_bytes: int, m: dict, train_cmd: str) -> dict:
+           base_sha: str, base_bytes: int, m: dict, train_cmd: str, vae, scale: float, x0_clip: float) -> dict:
     from PIL import Image
 
     name = lora_name(rank)
@@ -397,6 +408,16 @@ def export(folder: str, base_dir: str, rank: int, st: dict, unet: UNet, layers, 
             json.dump(m, f, indent=2)
         arr = ((sd.subject_pix.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
         Image.fromarray(np.concatenate(list(arr), 1)).save(os.path.join(tmp, "subject.png"))
+        rows = []
+        for p in DRIFT_PROMPTS:
+            pair = []
+            for s in (0.0, 1.0):
+                set_strength(layers, s)
+                pair.append(torch.cat(list(draw(unet, vae, scale, text, p, m["test_seeds"][:4], x0_clip)), 2))
+            rows.append(torch.cat([pair[0], torch.ones(3, 32, 8), pair[1]], 2))
+        set_strength(layers, 1.0)
+        grid = ((torch.cat(rows, 1).permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
+        Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST).save(os.path.join(tmp, "others.png"))
         with open(os.path.join(tmp, "README.md"), "w") as f:
             f.write(card(cfg, m, train_cmd))
     return cfg
@@ -457,7 +478,8 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
              "batch": batch, "train_seconds": best["seconds"], "lrs": recipe["lrs"], "keep": keep, "candidates": cands,
              "chosen": best, "test": test, "n_reference": len(sd.ref_emoji), "val_seeds": val_seeds, "test_seeds": test_seeds,
              "sampler": {"kind": "ddim", "steps": STEPS, "guidance": GUIDANCE}, "torch": torch.__version__}
-        cfg = export(lora_dir, diff_dir, rank, snaps[best["steps"]], unet, layers, text, sd, sha, base_bytes, m, train_cmd)
+        cfg = export(lora_dir, diff_dir, rank, snaps[best["steps"]], unet, layers, text, sd, sha, base_bytes, m, train_cmd,
+                     vae, scale, x0_clip)
         detach(unet, layers)
         log(f"lora: {cfg['name']}: {cfg['params']['adapter']:,} parameters, {cfg['file_bytes'] / 1024:.0f} KB; test subject "
             f"{test['subject_hits_1']}/{test['n']} at strength 1, {test['subject_hits_0']}/{test['n']} at 0; drift {test['drift_rms']:.3f}")

@@ -209,6 +209,18 @@ const CASES: StageCase[] = [
     timeout: 240_000,
   },
   {
+    component: 'ImageGan',
+    shows: async f => `${await f.getByTestId('gan-image-grid').getAttribute('data-index')}#${await srcs(f, '[data-testid="gan-image-grid"]')}#${await f.getByTestId('gan-image-walk').getAttribute('data-count')}#${await srcs(f, '[data-testid="gan-image-walk"]')}`,
+    first: f => f.getByTestId('gan-image-scrub').fill('2'),
+    second: f => f.getByTestId('gan-image-from').fill('9'),
+  },
+  {
+    component: 'LoraAdapter',
+    shows: async f => `${await f.getByTestId('lora-image').getAttribute('data-key')}#${await f.getByTestId('lora-image').getAttribute('src')}#${await f.getByTestId('lora-base').getAttribute('src')}`,
+    first: f => f.getByTestId('lora-strength').fill('0.5'),
+    second: f => f.getByTestId('lora-prompt').fill('red apple'),
+  },
+  {
     component: 'BiasProbe',
     shows: async f => `${await f.getByTestId('bias-caption').inputValue()}#${await f.getByTestId('bias-probe').getAttribute('data-counts')}`,
     first: f => f.getByTestId('bias-caption').fill('a person at work'),

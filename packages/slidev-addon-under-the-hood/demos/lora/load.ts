@@ -23,9 +23,10 @@ async function sha256(bytes: Uint8Array): Promise<string | undefined> {
   return [...new Uint8Array(d)].map(b => b.toString(16).padStart(2, '0')).join('')
 }
 
-async function fetchOk(url: string, what: string): Promise<Response> {
-  const res = await fetch(url).catch((err: unknown) => { throw new LoraError(`Could not reach ${url}: ${String(err)}`, what) })
-  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) throw new LoraError(`${what} is not served at ${url}.`, what)
+async function fetchOk(url: string, name: string, file: string): Promise<Response> {
+  const res = await fetch(url).catch((err: unknown) => { throw new LoraError(`Could not reach ${url}: ${String(err)}`, file) })
+  if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html'))
+    throw new LoraError(`The LoRA "${name}" has no ${file} at ${url}: put the adapter's folder there, or leave it out of the slide's \`loras\`.`, file)
   return res
 }
 
@@ -33,9 +34,9 @@ async function fetchOk(url: string, what: string): Promise<Response> {
 export async function loadLoraEntry(model: string, name: string, baseUnet: Uint8Array, baseSha?: string): Promise<LoraEntry> {
   try {
     const dir = `lora/${name}`
-    const raw = await (await fetchOk(modelFileUrl(model, `${dir}/config.json`), `the LoRA "${name}"'s config.json`)).json().catch(() => null)
+    const raw = await (await fetchOk(modelFileUrl(model, `${dir}/config.json`), name, 'config.json')).json().catch(() => null)
     const config = checkLoraConfig(raw, name)
-    const bytes = new Uint8Array(await (await fetchOk(modelFileUrl(model, `${dir}/${config.file}`), config.file)).arrayBuffer())
+    const bytes = new Uint8Array(await (await fetchOk(modelFileUrl(model, `${dir}/${config.file}`), name, config.file)).arrayBuffer())
     const adapter = bindLora(config, parseSafetensors(bytes, config.file), baseUnet, model, baseSha)
     return { name, adapter, subjectUrl: config.subject_images ? modelFileUrl(model, `${dir}/${config.subject_images}`) : undefined }
   }
