@@ -176,6 +176,20 @@ def vae_metrics(vae: Vae, ds: ClipData) -> dict:
 
 
 # -------------------------------------------------------------------------------------------- UNet
+def noise_loss(unet: UNet, x0: torch.Tensor, cond: tuple, ab: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """The denoising loss on clean latents x0: a random step t, noise ε, x_t = √ᾱ·x0 + √(1−ᾱ)·ε, and the
+    UNet's error in predicting ε, weighted by min-SNR (γ = SNR_GAMMA). `cond` is TextCache's (ctx, mask, pooled)."""
+    ctx, mask, pooled = cond
+    t = torch.randint(1, T + 1, (x0.shape[0],), generator=g)
+    eps = torch.randn(x0.shape, generator=g)
+    a = ab[t][:, None, None, None]
+    xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
+    snr = ab[t] / (1 - ab[t])
+    w = snr.clamp(max=SNR_GAMMA) / snr
+    pred = unet(xt, t.float(), ctx, mask, pooled)
+    return (w * (pred - eps).pow(2).mean(dim=(1, 2, 3))).mean()
+
+
 def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCache, steps: int, batch: int,
                seed: int, lr: float = 8e-4, ema_decay: float = 0.999, log_every: int = 100, ckpt_every: int = 250,
                on_step=None) -> tuple[UNet, dict]:
@@ -211,16 +225,7 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
         for i in chosen:
             cap = D.caption(ds.emoji[int(ds.eidx[i])], int(ds.tone[i]), rng)
             caps.append("" if rng.random() < UNCOND_DROPOUT else cap)
-        ctx, mask, pooled = text(caps)
-        x0 = latents[pick]
-        t = torch.randint(1, T + 1, (batch,), generator=g)
-        eps = torch.randn(x0.shape, generator=g)
-        a = ab[t][:, None, None, None]
-        xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
-        snr = ab[t] / (1 - ab[t])
-        w = snr.clamp(max=SNR_GAMMA) / snr
-        pred = unet(xt, t.float(), ctx, mask, pooled)
-        loss = (w * (pred - eps).pow(2).mean(dim=(1, 2, 3))).mean()
+        loss = noise_loss(unet, latents[pick], text(caps), ab, g)
         hist.append(optimizer_step(opt, unet, loss, lr * cosine_lr(step, steps, warm)))
         d = min(ema_decay, (1 + step) / (10 + step))
         with torch.no_grad():

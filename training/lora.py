@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from onnx import numpy_helper
 
 import data as D
-from diffusion import SNR_GAMMA, T, UNCOND_DROPOUT, PipelineError, TextCache, encode_latents, sample, seeded_noise
+from diffusion import T, UNCOND_DROPOUT, PipelineError, TextCache, encode_latents, noise_loss, sample, seeded_noise
 from diffusion_model import UNet, UNetConfig, cosine_alpha_bar, count_params
 from train_clip import ClipData, to_pixels
 from twin import clip_from_onnx, vae_from_onnx
@@ -233,15 +233,7 @@ def train_adapter(unet: UNet, sd: SubjectData, ds: ClipData, text: TextCache, ra
             cap = D.caption(ds.emoji[int(ds.eidx[i])], int(ds.tone[i]), rng)
             caps.append("" if rng.random() < UNCOND_DROPOUT else cap)
         x0 = torch.cat([sd.subject_lat[subj], sd.prior_lat[[sd.row[i] for i in prior]]])
-        ctx, mask, pooled = text(caps)
-        t = torch.randint(1, T + 1, (batch,), generator=g)
-        eps = torch.randn(x0.shape, generator=g)
-        a = ab[t][:, None, None, None]
-        xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
-        snr = ab[t] / (1 - ab[t])
-        w = snr.clamp(max=SNR_GAMMA) / snr
-        pred = unet(xt, t.float(), ctx, mask, pooled)
-        loss = (w * (pred - eps).pow(2).mean(dim=(1, 2, 3))).mean()
+        loss = noise_loss(unet, x0, text(caps), ab, g)
         hist.append(optimizer_step(opt, unet, loss, lr * cosine_lr(step, steps, max(1, steps // 20))))
         if step + 1 in keep:
             snaps[step + 1] = {"lora": lora_state(layers), "seconds": time.time() - t0,
