@@ -189,6 +189,7 @@ class SubjectData:
         if SUBJECT not in ds.names:
             raise PipelineError(f"the emoji data has no {SUBJECT!r}")
         self.subject = ds.names.index(SUBJECT)
+        self.unified = ds.emoji[self.subject].code
         if self.subject not in ds.held:
             raise PipelineError(f"{SUBJECT!r} is in the training split; the adapter's subject must be unseen")
         imgs = [ds.base_image(self.subject, s) for s in (0, 1)]
@@ -297,6 +298,13 @@ def wilson(k: int, n: int, z: float = 1.96) -> list[float]:
 
 
 # ----------------------------------------------------------------------------------------- export
+def datasource_names(unified: str) -> dict:
+    """The subject as emoji-datasource spells it (its `name` and `short_name`), and its code points."""
+    with open(os.path.join(D.NODE_MODULES, D.META), encoding="utf-8") as f:
+        e = next(x for x in json.load(f) if x["unified"] == unified)
+    return {"subject": e["name"], "subject_short_name": e["short_name"], "subject_unified": e["unified"]}
+
+
 def lora_name(rank: int) -> str:
     return f"{TRIGGER}-r{rank}"
 
@@ -305,11 +313,12 @@ def card(cfg: dict, m: dict, train_cmd: str) -> str:
     t, v = m["test"], m["chosen"]
     lo1, hi1 = t["subject_rate_1_ci95"]
     lo0, hi0 = t["subject_rate_0_ci95"]
-    return f"""# LoRA `{cfg['name']}` for micro-diffusion: "{cfg['trigger']}" = {cfg['subject']}
+    subject = cfg["subject"].lower()
+    return f"""# LoRA `{cfg['name']}` for micro-diffusion: "{cfg['trigger']}" = {subject}
 
 A low-rank adapter (LoRA, Hu et al. 2021) that teaches the shipped micro-diffusion one subject it has never
-seen, the **{cfg['subject']}** emoji, bound to the made-up word **"{cfg['trigger']}"** (DreamBooth's idea,
-Ruiz et al. 2022, at LoRA's cost). The base model's files are untouched: the deck adds (α/r)·B·A to each
+seen, the **{subject}** emoji (U+{cfg['subject_unified']}, `{cfg['subject_short_name']}` in emoji-datasource), bound
+to the made-up word **"{cfg['trigger']}"** (DreamBooth's idea, Ruiz et al. 2022, at LoRA's cost). The base model's files are untouched: the deck adds (α/r)·B·A to each
 targeted weight when it loads the adapter, times the strength slider.
 
 | | |
@@ -325,7 +334,7 @@ targeted weight when it loads the adapter, times the strength slider.
 The subject's whole training set: its Noto Emoji picture (Apache-2.0, Google) and its Twemoji picture
 (CC-BY 4.0, Twitter/X and contributors), composited on the models' grey and downsampled to 32×32, each also
 mirrored (`subject.png` shows the two). The other half of each batch is the training split of micro-diffusion's
-own data (see `training/DATA.md`). "{cfg['subject']}" is in the held-out split: micro-CLIP and micro-diffusion
+own data (see `training/DATA.md`). "{subject}" is in the held-out split: micro-CLIP and micro-diffusion
 never saw it.
 
 ## Does the subject appear? (test seeds, looked at once)
@@ -373,7 +382,7 @@ def export(folder: str, base_dir: str, rank: int, st: dict, unet: UNet, layers, 
                           {"format": "pt", "base_model": "micro-diffusion", "trigger": TRIGGER, "rank": str(rank), "alpha": f"{ALPHA:g}"})
         size = os.path.getsize(os.path.join(tmp, "adapter.safetensors"))
         cfg = {"name": name, "type": "lora", "base_model": "micro-diffusion", "base_file": "onnx/unet.onnx",
-               "base_sha256": base_sha, "trigger": TRIGGER, "subject": SUBJECT, "rank": rank, "alpha": ALPHA,
+               "base_sha256": base_sha, "trigger": TRIGGER, **datasource_names(sd.unified), "rank": rank, "alpha": ALPHA,
                "target_modules": TARGETS, "file": "adapter.safetensors", "file_bytes": size, "base_unet_bytes": base_bytes,
                "subject_images": "subject.png",
                "tensors": "unet.<module>.lora_A [r, in] and unet.<module>.lora_B [out, r], float32; merged weight W' = W + strength·(alpha/rank)·B·A (W as torch's Linear, [out, in])",

@@ -35,9 +35,16 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m
 }
 
-it('ships at least two ranks of one adapter', () => {
-  const ranks = shipped.map(n => checkLoraConfig(JSON.parse(readFileSync(join(SHIPPED_LORA, n, 'config.json'), 'utf8')), n).rank)
-  expect(new Set(ranks).size).toBeGreaterThanOrEqual(2)
+it('ships at least two ranks of one adapter, whose subject is named as emoji-datasource spells it', () => {
+  const configs = shipped.map(n => checkLoraConfig(JSON.parse(readFileSync(join(SHIPPED_LORA, n, 'config.json'), 'utf8')), n))
+  expect(new Set(configs.map(c => c.rank)).size).toBeGreaterThanOrEqual(2)
+  expect(new Set(configs.map(c => c.trigger)).size).toBe(1)
+  const meta = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'emoji-datasource-google', 'emoji.json'), 'utf8')) as { name: string, short_name: string, unified: string }[]
+  for (const c of configs as (typeof configs[number] & { subject_unified: string, subject_short_name: string })[]) {
+    const e = meta.find(m => m.unified === c.subject_unified)
+    expect(e?.name).toBe(c.subject)
+    expect(e?.short_name).toBe(c.subject_short_name)
+  }
 })
 
 describe.each(folders)('LoRA (%s)', (_name, dir) => {
