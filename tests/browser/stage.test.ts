@@ -170,6 +170,12 @@ const CASES: StageCase[] = [
     },
   },
   {
+    component: 'SpectrogramPainter',
+    shows: async f => `${await f.getByTestId('painter').getAttribute('data-strokes')}#${await f.getByTestId('paint-picture').getAttribute('src')}`,
+    first: f => f.getByTestId('paint-rising').click(),
+    second: f => f.getByTestId('paint-clear').click(),
+  },
+  {
     component: 'PromptBuilder',
     shows: async (f) => {
       await expect.poll(() => f.getByTestId('prompt-builder').getAttribute('data-busy'), { timeout: 120_000 }).toBe('no')
