@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
 import { loadDiffusionNode } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/node'
 import type { NodeDiffusion } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/node'
-import { baseWeight, bindLora, checkLoraConfig, LoraError, loraDelta, mergeLora, parseSafetensors } from '../../packages/slidev-addon-under-the-hood/demos/lora/engine'
+import { baseWeight, bindLora, checkLoraConfig, heatmapRgba, layerHeatmaps, layerView, LoraError, loraDelta, mergeLora, parseSafetensors } from '../../packages/slidev-addon-under-the-hood/demos/lora/engine'
 import type { LoraAdapter, Tensor } from '../../packages/slidev-addon-under-the-hood/demos/lora/engine'
 import { moduleOfNode, onnxMatMulWeights, readFloats } from '../../packages/slidev-addon-under-the-hood/demos/lora/onnx'
 import { baseUnetBytes, loadLoraNode, loraNetsNode } from '../../packages/slidev-addon-under-the-hood/demos/lora/node'
@@ -145,4 +145,16 @@ it('finds the module of an exported MatMul from its node name', () => {
   expect(moduleOfNode('/unet/a0/self_attn/q/MatMul')).toBe('a0.self_attn.q')
   expect(moduleOfNode('/unet/a0/ff/ff.0/MatMul')).toBe('a0.ff.0')
   expect(onnxMatMulWeights(base).get('ma.cross_attn.k')?.dims).toEqual([128, 112])
+})
+
+it('draws a layer: W and W′ on one scale, zero white, negative blue, positive red', () => {
+  const dir = folders[0]![1]
+  const a = open(dir)
+  const off = layerView(base, a, 'ma.cross_attn.v', 0)
+  expect(maxDiff(off.merged, off.W)).toBe(0)
+  const on = layerView(base, a, 'ma.cross_attn.v', 1)
+  const h = layerHeatmaps(on)
+  expect([h.W.width, h.W.height, h.A.width, h.A.height, h.B.width, h.B.height]).toEqual([on.inDim, on.outDim, on.inDim, on.rank, on.rank, on.outDim])
+  expect(h.enlarged).toBeGreaterThan(0)
+  expect([...heatmapRgba([0, -1, 1], 1)]).toEqual([255, 255, 255, 255, 33, 102, 172, 255, 178, 24, 43, 255])
 })

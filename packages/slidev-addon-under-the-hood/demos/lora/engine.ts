@@ -250,3 +250,23 @@ export function heatmapRgba(x: ArrayLike<number>, range: number): Uint8ClampedAr
   }
   return out
 }
+
+export interface Heatmap { rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number }
+
+/**
+ * The slide's heatmaps of one layer: W and W′ on one colour scale (so the change shows), A and B each on
+ * their own, and B·A on its own scale, `enlarged` times W's (it is much smaller than W).
+ */
+export function layerHeatmaps(v: LayerView): { W: Heatmap, A: Heatmap, B: Heatmap, delta: Heatmap, merged: Heatmap, enlarged: number } {
+  const wr = absMax(v.W)
+  const dr = absMax(v.delta)
+  const map = (x: Float32Array, range: number, width: number, height: number): Heatmap => ({ rgba: heatmapRgba(x, range), width, height })
+  return {
+    W: map(v.W, wr, v.inDim, v.outDim),
+    A: map(v.A, absMax(v.A), v.inDim, v.rank),
+    B: map(v.B, absMax(v.B), v.rank, v.outDim),
+    delta: map(v.delta, dr, v.inDim, v.outDim),
+    merged: map(v.merged, wr, v.inDim, v.outDim),
+    enlarged: wr / dr,
+  }
+}
