@@ -25,14 +25,16 @@ export async function injectAxe(page: Page): Promise<void> {
 }
 
 /**
- * Waits until slide `no` stops changing: no DOM mutation inside it for `quietMs` (a demo that is "ready"
- * may still draw its first result), or `maxMs` at most. A state, observed; not a fixed sleep.
+ * Waits until slide `no` stops changing: no DOM mutation inside it for a quiet spell (600 ms where a demo
+ * or a diagram may still draw its first result after "ready", 250 ms on a slide of text and pictures), or
+ * `maxMs` at most. A state, observed; not a fixed sleep.
  */
-export async function settle(page: Page, no: number, quietMs = 600, maxMs = 15_000): Promise<void> {
-  await page.evaluate(({ n, quietMs, maxMs }) => new Promise<void>((resolve) => {
+export async function settle(page: Page, no: number, maxMs = 15_000): Promise<void> {
+  await page.evaluate(({ n, maxMs }) => new Promise<void>((resolve) => {
     const el = document.querySelector(`.slidev-page-${n}`)
     if (!el)
       return resolve()
+    const quietMs = el.querySelector('.demo-frame, .mermaid, canvas') ? 600 : 250
     let timer = setTimeout(done, quietMs)
     const stop = setTimeout(done, maxMs)
     const obs = new MutationObserver(() => {
@@ -46,7 +48,7 @@ export async function settle(page: Page, no: number, quietMs = 600, maxMs = 15_0
       clearTimeout(stop)
       resolve()
     }
-  }), { n: no, quietMs, maxMs })
+  }), { n: no, maxMs })
   await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
 }
 
@@ -57,6 +59,14 @@ export async function settle(page: Page, no: number, quietMs = 600, maxMs = 15_0
  */
 async function goAndWait(page: Page, no: number, clicks: number, print: boolean, timeout: number): Promise<void> {
   await page.waitForFunction(() => (window as unknown as { __underTheHood?: { nav?: unknown } }).__underTheHood?.nav)
+  // The walk looks at each slide as it rests: the fade between slides is skipped (it changes nothing there).
+  await page.evaluate(() => {
+    if (document.getElementById('walk-no-transitions')) return
+    const style = document.createElement('style')
+    style.id = 'walk-no-transitions'
+    style.textContent = '.slidev-page, .slidev-page * { transition-duration: 0s !important; transition-delay: 0s !important; }'
+    document.head.append(style)
+  })
   await page.evaluate(([n, c]) => (window as unknown as { __underTheHood: { nav: { go: (n: number, c: number) => void } } }).__underTheHood.nav.go(n, c), [no, clicks] as const)
   await page.waitForFunction(([n, print]) => {
     const nav = (window as unknown as { __underTheHood: { nav: { current: number, clicks: number, clicksTotal: number, isPrint: boolean } } }).__underTheHood.nav
