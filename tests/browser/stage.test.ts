@@ -176,6 +176,12 @@ const CASES: StageCase[] = [
     second: f => f.getByTestId('paint-clear').click(),
   },
   {
+    component: 'VideoScale',
+    shows: async f => `${await f.getByTestId('video-scale').getAttribute('data-values')}#${await f.getByTestId('scale-seconds').inputValue()}#${await f.getByTestId('scale-row-pairs').innerText()}`,
+    first: f => f.getByTestId('scale-micro').click(),
+    second: f => f.getByTestId('scale-film').click(),
+  },
+  {
     component: 'PromptBuilder',
     shows: async (f) => {
       await expect.poll(() => f.getByTestId('prompt-builder').getAttribute('data-busy'), { timeout: 120_000 }).toBe('no')
