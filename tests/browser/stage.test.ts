@@ -182,6 +182,12 @@ const CASES: StageCase[] = [
     second: f => f.getByTestId('scale-film').click(),
   },
   {
+    component: 'FrameFlicker',
+    shows: async f => `${await f.getByTestId('flicker').getAttribute('data-key')}#${await srcs(f, '[data-testid="flicker-own"]')}#${await srcs(f, '[data-testid="flicker-shared"]')}`,
+    first: f => f.getByTestId('flicker-seed').fill('5'),
+    second: f => f.getByTestId('flicker-prompt').fill('cat face'),
+  },
+  {
     component: 'PromptBuilder',
     shows: async (f) => {
       await expect.poll(() => f.getByTestId('prompt-builder').getAttribute('data-busy'), { timeout: 120_000 }).toBe('no')
