@@ -339,7 +339,7 @@ never saw it.
 
 ## Does the subject appear? (test seeds, looked at once)
 Independent of the models that drew the pictures: for each picture of the prompt "{cfg['trigger']}", the nearest
-art in pixel space among the {m['n_reference']} pictures of the training split (both styles) and the subject's own art.
+art in pixel space among the {m['n_reference']:,} pictures of the training split (both styles) and the subject's own art.
 
 | strength | pictures whose nearest art is the subject | 95 % interval (Wilson) |
 |---|---|---|
