@@ -45,20 +45,26 @@ export async function loadLoraEntry(model: string, name: string, baseUnet: Uint8
   }
 }
 
-/** The merged UNet for one adapter at one strength; the previous session is released. */
+type Merged = { key: string, nets: DiffusionNets, session: SessionLike & { release?: () => Promise<void> } }
+
+/**
+ * The merged UNet for one adapter at one strength. The last two stay open (a generation that was just
+ * superseded may still be running on the older one); the one before them is released.
+ */
 export class LoraUnets {
-  private current?: { key: string, nets: DiffusionNets, session: SessionLike & { release?: () => Promise<void> } }
+  private open: Merged[] = []
   constructor(private demo: string, private model: string, private base: LoadedDiffusion, private baseUnet: Uint8Array, private ort: OrtLike) {}
 
   async nets(adapter: LoraAdapter, strength: number): Promise<DiffusionNets> {
     const key = `${adapter.config.name}@${strength}`
-    if (this.current?.key === key) return this.current.nets
+    const known = this.open.find(m => m.key === key)
+    if (known) return known.nets
     const bytes = mergeLora(this.baseUnet, adapter, strength)
     const { session } = await ortSessionFromBytes(this.demo, this.model, bytes, this.base.backend)
-    const old = this.current
-    this.current = { key, session: session as never, nets: withUnet(this.base.nets, this.ort, session as unknown as SessionLike) }
-    void old?.session.release?.()
-    return this.current.nets
+    const merged: Merged = { key, session: session as never, nets: withUnet(this.base.nets, this.ort, session as unknown as SessionLike) }
+    this.open.push(merged)
+    while (this.open.length > 2) this.open.shift()!.session.release?.().catch(() => {})
+    return merged.nets
   }
 }
 
