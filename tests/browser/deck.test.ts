@@ -31,6 +31,8 @@ describe('the deck, offline', () => {
     expect(start.total).toBe(slides.length)
     const seen: number[] = []
     const failed: string[] = []
+    // Each press moves one step: the next click on this slide, or the next slide.
+    const jumps: string[] = []
     let at = start
     for (;;) {
       seen.push(at.current)
@@ -42,8 +44,13 @@ describe('the deck, offline', () => {
       const before = `${at.current}:${at.clicks}`
       await blur(w.page)
       await w.page.keyboard.press('ArrowRight')
+      const was = at
       await expect.poll(async () => { at = await nav(w.page); return `${at.current}:${at.clicks}` }).not.toBe(before)
+      const oneStep = at.current === was.current ? at.clicks === was.clicks + 1 : at.current === was.current + 1
+      if (!oneStep)
+        jumps.push(`${before} → ${at.current}:${at.clicks}`)
     }
+    expect(jumps).toEqual([])
     expect([...new Set(seen)]).toEqual(slides.map(s => s.no))
     expect(failed).toEqual([])
     expect(w.external).toEqual([])
@@ -88,6 +95,42 @@ describe('the deck, offline', () => {
     await blur(w.page)
     await w.page.keyboard.press('ArrowRight')
     await expect.poll(async () => (await nav(w.page)).current).toBe(preflightNo + 1)
+    await w.context.close()
+  })
+
+  it('moves one slide per press while the new slide keeps the page busy past the key-repeat delay; a held key repeats', async () => {
+    const w = await watchedPage(deck)
+    // Two slides in a row without clicks, so each step is a slide.
+    const from = slides.find((s, i) => i + 3 < slides.length && [0, 1, 2, 3].every(k => !/v-click|<v-clicks|clicks:/.test(slides[i + k]!.content)))!.no
+    await w.page.goto(`${deck.url}/${from}`)
+    await expect.poll(async () => (await nav(w.page)).current).toBe(from)
+    // Once the next slide shows, the page is busy for 1.6 s (a demo loading there), and only then
+    // handles the key's release. `busyDone` is set 1.2 s after that, past Slidev's repeat timer.
+    await w.page.evaluate((from) => {
+      const win = window as unknown as { __underTheHood: { nav: { current: number } }, busyDone?: boolean }
+      window.addEventListener('keydown', () => {
+        const wait = () => {
+          if (win.__underTheHood.nav.current === from)
+            return setTimeout(wait, 5)
+          const t = performance.now()
+          while (performance.now() - t < 1600);
+          setTimeout(() => { win.busyDone = true }, 1200)
+        }
+        wait()
+      }, { once: true })
+    }, from)
+    await blur(w.page)
+    await w.page.keyboard.down('ArrowRight')
+    await expect.poll(async () => (await nav(w.page)).current).toBe(from + 1)
+    await w.page.keyboard.up('ArrowRight')
+    await w.page.waitForFunction(() => (window as unknown as { busyDone?: boolean }).busyDone)
+    expect((await nav(w.page)).current).toBe(from + 1)
+    // A key held down (the browser repeats its keydown) still runs on through the slides.
+    await w.page.keyboard.down('ArrowRight')
+    await w.page.keyboard.down('ArrowRight')
+    await expect.poll(async () => (await nav(w.page)).current, { timeout: 10_000 }).toBeGreaterThanOrEqual(from + 3)
+    await w.page.keyboard.up('ArrowRight')
+    expect(w.pageErrors).toEqual([])
     await w.context.close()
   })
 })
