@@ -63,14 +63,18 @@ describe('the deck, offline', () => {
     const w = await watchedPage(deck, { width: 1400, height: 900 })
     await w.page.goto(`${deck.url}/presenter/1`)
     const empty: number[] = []
+    await w.page.locator('.slidev-note').first().waitFor({ state: 'attached', timeout: 30_000 })
     for (const s of slides) {
-      await w.page.goto(`${deck.url}/presenter/${s.no}`)
-      const note = w.page.locator('.slidev-note').first()
-      await note.waitFor({ state: 'attached', timeout: 10_000 })
-      const text = (await note.innerText()).trim()
+      // Moves within the presenter view, as the presenter does (its notes follow the slide).
+      await w.page.evaluate(no => (window as unknown as { __underTheHood: { nav: { go: (n: number) => void } } }).__underTheHood.nav.go(no), s.no)
       // The note shown must be this slide's note, not a neighbour's.
       const firstWords = s.note.replace(/\s+/g, ' ').slice(0, 25)
-      if (!text || !text.replace(/\s+/g, ' ').includes(firstWords))
+      const shown = await w.page.waitForFunction(([no, words]) => {
+        const nav = (window as unknown as { __underTheHood: { nav: { current: number } } }).__underTheHood.nav
+        const text = (document.querySelector('.slidev-note') as HTMLElement | null)?.innerText.replace(/\s+/g, ' ').trim() ?? ''
+        return nav.current === no && !!words && text.includes(words)
+      }, [s.no, firstWords] as const, { timeout: 5_000, polling: 50 }).then(() => true, () => false)
+      if (!shown)
         empty.push(s.no)
     }
     expect(empty).toEqual([])
