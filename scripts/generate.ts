@@ -5,7 +5,11 @@
  * `npm run generate -- --prompt zumi --lora zumi-r4 --lora-scale 1 --out zumi.png` (with a LoRA adapter
  *   from models/micro-diffusion/lora/, merged into the UNet at that strength; 0 = the base exactly)
  *
- * Runs micro-diffusion in Node on the same sampler engine as the deck (demos/diffusion) and writes a PNG.
+ * `npm run generate -- --video --prompt "rocket moving up" --seed 3 --frames 8 --out DIR` (micro-video:
+ *   writes DIR/frame-00.png … and an animated DIR/clip.gif)
+ *
+ * Runs micro-diffusion (or micro-video) in Node on the same engines as the deck (demos/diffusion,
+ * demos/video) and writes PNGs (and a GIF).
  */
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
@@ -14,10 +18,14 @@ import { checkParams, DiffusionInputError, generateImage, initialLatent, latentS
 import { repeatConditioning } from '../packages/slidev-addon-under-the-hood/demos/diffusion/nets'
 import { LoraError } from '../packages/slidev-addon-under-the-hood/demos/lora/engine'
 import { baseUnetBytes, loadLoraNode, loraNetsNode } from '../packages/slidev-addon-under-the-hood/demos/lora/node'
+import { checkVideoParams, generateClip, videoNets } from '../packages/slidev-addon-under-the-hood/demos/video/clip'
+import { loadVideoNode } from '../packages/slidev-addon-under-the-hood/demos/video/node'
+import { describeMotion, judged, motionOf } from '../packages/slidev-addon-under-the-hood/demos/video/motion'
 
 const HELP = `usage: npm run generate -- --prompt TEXT [--seed N] [--steps N] [--guidance W] [--sampler ddim|ddpm]
                               [--out FILE.png] [--grid] [--seeds 1,2,3,4] [--guidances 0,2,4,8] [--scale N]
-                              [--lora NAME [--lora-scale S]]   (S from 0 to 1, default 1)`
+                              [--lora NAME [--lora-scale S]]   (S from 0 to 1, default 1)
+       npm run generate -- --video --prompt "rocket moving up" [--seed N] [--steps N] [--frames N] [--out DIR] [--scale N]`
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -27,6 +35,7 @@ async function main(): Promise<number> {
       grid: { type: 'boolean', default: false }, seeds: { type: 'string', default: '1,2,3,4' },
       guidances: { type: 'string', default: '0,1,2,4,6,9' }, scale: { type: 'string', default: '4' },
       'lora': { type: 'string' }, 'lora-scale': { type: 'string', default: '1' },
+      'video': { type: 'boolean', default: false }, 'frames': { type: 'string' },
       models: { type: 'string', default: join(import.meta.dirname, '..', 'packages/slidev-addon-under-the-hood', 'models') }, help: { type: 'boolean', default: false },
     },
   })
@@ -34,6 +43,8 @@ async function main(): Promise<number> {
     console.log(HELP)
     return 0
   }
+  if (values.video)
+    return video(values)
   const loaded = await loadDiffusionNode(values.models!)
   const { config } = loaded
   let nets = loaded.nets
@@ -83,6 +94,37 @@ async function main(): Promise<number> {
   await sharp({ create: { width: weights.length * (cell + 4) - 4, height: seeds.length * (cell + 4) - 4, channels: 4, background: '#ffffff' } })
     .composite(tiles).png().toFile(values.out!)
   console.log(`wrote ${values.out} — "${params.prompt}": rows seeds ${seeds.join(', ')}; columns guidance ${weights.join(', ')}${loraNote} (${(performance.now() - t0).toFixed(0)} ms)`)
+  return 0
+}
+
+/** micro-video: the frames as PNGs and the clip as a looping GIF (6 frames a second) in the folder `--out`. */
+async function video(values: { prompt?: string, seed?: string, steps?: string, guidance?: string, frames?: string, out?: string, scale?: string, models?: string }): Promise<number> {
+  const v = await loadVideoNode(values.models!)
+  const { params, notes } = checkVideoParams({ prompt: values.prompt, seed: values.seed, steps: values.steps, guidance: values.guidance, frames: values.frames }, v.config)
+  notes.forEach(n => console.warn(`note: ${n}`))
+  const dir = values.out === 'generated.png' ? 'clip' : values.out!
+  const { mkdirSync } = await import('node:fs')
+  mkdirSync(dir, { recursive: true })
+  const sharp = (await import('sharp')).default
+  const size = v.image.config.image.size
+  const scale = Math.max(1, Math.min(16, Math.round(Number(values.scale) || 4)))
+  const t0 = performance.now()
+  const nets = videoNets(v.ort, v.session, v.image.nets, v.config, params.motion)
+  let frames: Uint8ClampedArray[] = []
+  for await (const s of generateClip(nets, v.image.config, params)) frames = s.x0
+  const big = (rgba: Uint8ClampedArray) => sharp(Buffer.from(rgba), { raw: { width: size, height: size, channels: 4 } }).resize(size * scale, size * scale, { kernel: 'nearest' })
+  const raws: Buffer[] = []
+  for (const [k, f] of frames.entries()) {
+    await big(f).png().toFile(join(dir, `frame-${String(k).padStart(2, '0')}.png`))
+    raws.push(await big(f).raw().toBuffer())
+  }
+  const side = size * scale
+  await sharp(Buffer.concat(raws), { raw: { width: side, height: side * frames.length, channels: 4, pageHeight: side } })
+    .gif({ loop: 0, delay: Array(frames.length).fill(167) }).toFile(join(dir, 'clip.gif'))
+  const m = motionOf(frames, size)
+  const motion = v.config.motions[params.motion]!
+  console.log(`wrote ${dir}/frame-00.png … frame-${String(frames.length - 1).padStart(2, '0')}.png and ${dir}/clip.gif — "${params.prompt}", seed ${params.seed}, ${frames.length} frames, ${params.steps} steps (${(performance.now() - t0).toFixed(0)} ms)`)
+  console.log(`motion asked: ${motion}; measured: ${describeMotion(m)} (${judged(motion, m) ? 'matches' : 'does not clearly match'})`)
   return 0
 }
 

@@ -67,6 +67,8 @@ if (py) {
   check('apple twin smoke run (npm run train -- twin --smoke)', process.execPath, ['training/train.mjs', 'twin', '--smoke'])
   // LoRA rebuilds the shipped UNet from its ONNX file (checked against parity), trains an adapter a few steps and exports it.
   check('LoRA smoke run (npm run train -- lora --smoke)', process.execPath, ['training/train.mjs', 'lora', '--smoke'])
+  // micro-video: temporal layers on the shipped UNet, a few steps on clips made from the emoji art, exported with parity.
+  check('video smoke run (npm run train -- video --smoke)', process.execPath, ['training/train.mjs', 'video', '--smoke'])
 }
 else console.log('\n=== training smoke run: SKIPPED — no Python with PyTorch (Debian: apt-get install python3-torch python3-onnx python3-pil)')
 

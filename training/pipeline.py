@@ -13,6 +13,8 @@ Stages (run in this order by `all`):
   lora   LoRA adapters (two ranks) that teach the shipped micro-diffusion one held-out emoji under a
          made-up trigger word; choices on validation seeds, test seeds once; writes
          models/micro-diffusion/lora/<name>/ (adapter.safetensors, config, parity, card)
+  video  micro-video: temporal layers (attention across frames) on the frozen micro-diffusion UNet,
+         trained on clips made from the emoji art (seven motions); writes models/micro-video/
   tfjs   the VAE decoder and the CLIP image encoder as TensorFlow.js graphs, from their ONNX files
          (CLIP-guided generation differentiates through them in the browser; nothing is retrained)
 
@@ -33,15 +35,19 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
-EXTRA = ["twin", "lora"]  # run only when named
+EXTRA = ["twin", "lora", "video"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps": 3000, "batch": 48},
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64},
         "twin": {"steps": 4500, "batch": 64},
-        "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48}}
+        "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48},
+        "video": {"clips_per_image": 1, "lrs": [1e-3], "steps": 3000, "keep": [1500, 3000], "batch": 4,
+                  "val_seeds": [11], "test_seeds": [21]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
          "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
          "twin": {"steps": 6, "batch": 8},
-         "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2}}
+         "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2},
+         "video": {"clips_per_image": 1, "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 2, "val_seeds": [11],
+                   "test_seeds": [21], "limit": 3, "eval_steps": 2}}
 
 
 def main(argv: list[str]) -> int:
@@ -133,6 +139,16 @@ def main(argv: list[str]) -> int:
             out = os.path.join(run_dir, "lora") if args.smoke else os.path.join(shipped, "micro-diffusion", "lora")
             lora.run(run_dir, cache_dir, args.out or shipped, args.out and os.path.join(args.out, "micro-diffusion", "lora") or out,
                      recipe["lora"], args.seed, cmd)
+        if "video" in todo:
+            import video
+
+            shipped = os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models")
+            if args.smoke:
+                import shutil
+
+                shutil.rmtree(os.path.join(run_dir, "video-checkpoints"), ignore_errors=True)
+            out = os.path.join(run_dir, "micro-video") if args.smoke else os.path.join(args.out or shipped, "micro-video")
+            video.run(run_dir, cache_dir, args.out or shipped, out, recipe["video"], args.seed, cmd)
         if "tfjs" in todo:
             import export_tfjs
 

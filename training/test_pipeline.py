@@ -145,5 +145,36 @@ class Dictionary(unittest.TestCase):
             self.assertTrue(torch.equal(loaded.text.tok.weight, net.text.tok.weight))
 
 
+class VideoMeasure(unittest.TestCase):
+    """micro-video's clips and the measure its card's figures come from (training/video.py)."""
+
+    def test_prompt_parsing(self):
+        import video as V
+
+        self.assertEqual(V.parse_prompt("Rocket  moving UP"), ("rocket", 3))
+        self.assertEqual(V.parse_prompt("cat face spinning"), ("cat face", 7))
+        self.assertEqual(V.parse_prompt("rocket flying"), ("rocket flying", 0))
+
+    def test_measure_names_every_made_motion_and_not_its_reverse(self):
+        import torch
+        import video as V
+
+        # a plain disc, so only the motion (not the picture) can tell the clips apart; a notch makes turns visible
+        rgba = torch.zeros(4, 64, 64)
+        yy, xx = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+        disc = ((xx - 32) ** 2 + (yy - 32) ** 2 < 26 ** 2) & ~((xx > 34) & (yy < 30) & (yy > 18))
+        rgba[0], rgba[3] = disc.float() * 0.8, disc.float()
+        for m in range(1, len(V.MOTIONS)):
+            clip = V.render_clip(rgba, V.motion_path(m, V.FRAMES))
+            self.assertTrue(V.judged(m, V.motion_of(clip)), V.MOTIONS[m])
+            if m < 7:  # a clip played backwards moves the other way (spinning backwards turns the other way too)
+                self.assertFalse(V.judged(m, V.motion_of(clip.flip(0))), V.MOTIONS[m] + " reversed")
+        still = V.render_clip(rgba, V.motion_path(0, V.FRAMES))
+        self.assertTrue(V.judged(0, V.motion_of(still)))
+        self.assertLess(V.frame_change(still), 1e-6)
+        spin = V.render_clip(rgba, V.motion_path(7, V.FRAMES))
+        self.assertLess(V.motion_of(spin.flip(0))["turn"], -0.2)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -19,6 +19,8 @@
 //   image_gan                  micro-GAN: one picture (one generator pass), the demo's grid of 8, loading its snapshots
 //   lora                       LoRA: load + check an adapter, merge it into the UNet (TypeScript), the merged session,
 //                              a 30-step generation with it and without (the slider's cost per strength change)
+//   video                      micro-video: one denoiser call for an 8-frame clip, a whole 8-frame 20-step clip with
+//                              its decoding (goal ≤ 5 s), on WASM
 //   griffin_lim                one Griffin–Lim iteration on 2.4 s of sound (the vocoder slide runs 32 of them)
 //   guided                     CLIP-guided generation: one gradient step through decoder + CLIP (tfjs), a 100-step run
 import { spawnSync } from 'node:child_process'
@@ -116,6 +118,7 @@ out.tiny_network = await engines([], call('tinyNetwork()'))
 out.gan_2d = await engines([], call('gan2d()'))
 out.image_gan = await engines([], call(`imageGan('wasm')`))
 out.lora = await engines([], call(`lora('wasm')`))
+out.video = await engines([], call(`video('wasm')`))
 out.griffin_lim = await engines([], call('griffinLim()'))
 out.guided = await engines([], call('guided()'))
 

@@ -38,7 +38,8 @@ describe('every slide, live (dark theme, 1280x720 and 1920x1080)', () => {
       problems.push(...await slideProblems(page, no))
       // The same slide, its demos as they are, after the window moves to a 1920x1080 projector.
       await page.setViewportSize({ width: 1920, height: 1080 })
-      await settle(page, no)
+      // Its demos have drawn already: a resize only scales the slide (a short quiet spell is enough).
+      await settle(page, no, 15_000, 250)
       projector.push(...(await layoutProblems(page, `.slidev-page-${no} .slidev-layout`, no)).filter(p => p.kind !== 'contrast'))
     }
     expect(problems.length, describeProblems(problems)).toBe(0)

@@ -6,9 +6,11 @@ import { cosineSchedule, linearSchedule } from '../../packages/slidev-addon-unde
 import type { Deck } from '../lib/deck'
 import { animationFrames, nav, openDeck, ready, ROOT, watchedPage } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
+import { makeClip } from '../lib/video'
 
 const slides = await deckSlides()
 const forwardNo = slides.find(s => s.content.includes('<ForwardDiffusion'))!.no
+const videoNo = slides.find(s => s.content.includes('<VideoDiffusion'))!.no
 
 describe('forward diffusion demo', () => {
   let deck: Deck
@@ -161,7 +163,7 @@ describe('reverse diffusion, guidance & seeds, latent space (WASM)', () => {
   })
 })
 
-describe('reverse diffusion on WebGPU (software adapter)', () => {
+describe('reverse diffusion and text → video on WebGPU (software adapter)', () => {
   let deck: Deck
   beforeAll(async () => {
     deck = await openDeck({ webgpu: true })
@@ -170,22 +172,30 @@ describe('reverse diffusion on WebGPU (software adapter)', () => {
     await deck?.close()
   })
 
-  it('gives the same image as WASM for the same prompt and seed, and says WebGPU ran', async () => {
+  it('gives the same image as WASM for the same prompt and seed, and says WebGPU ran; so does one step of a video clip', async () => {
     const run = async (backend: string) => {
       const w = await watchedPage(deck)
       await w.page.goto(`${deck.url}/${reverseNo}?backend=${backend}`)
       const frame = await ready(w.page, reverseNo)
       const ran = await frame.getAttribute('data-backend')
       const latent = await generateIn(frame, 'red apple', 3, 2, 120_000)
+      // Text → video in the same window (the image model is loaded once): one step of a clip.
+      await w.page.evaluate(n => (window as unknown as { __underTheHood: { nav: { go: (n: number) => void } } }).__underTheHood.nav.go(n), videoNo)
+      const vf = await ready(w.page, videoNo, 180_000)
+      const videoRan = await vf.getAttribute('data-backend')
+      const clip = await makeClip(vf, { prompt: 'rocket moving up', seed: 3, frames: 8, steps: 1 }, 180_000)
       expect(w.external).toEqual([])
       expect(w.pageErrors).toEqual([])
       await w.context.close()
-      return { ran, latent }
+      return { ran, latent, videoRan, clip }
     }
     const gpu = await run('webgpu')
     const cpu = await run('wasm')
     expect(gpu.ran).toBe('webgpu')
     expect(cpu.ran).toBe('wasm')
+    expect([gpu.videoRan, cpu.videoRan]).toEqual(['webgpu', 'wasm'])
+    // the same bound for the clip's first step as for the image below (one DDIM step from t = 980)
+    expect(Math.max(...gpu.clip.map((v, i) => Math.abs(v - cpu.clip[i]!)))).toBeLessThan(2e-2)
     // GPU and CPU round differently in the last digits; the first DDIM step divides the noise prediction by
     // √ᾱ ≈ 0.03, so ~1e-4 differences become ~1e-3 in the latent. 0.02 is tiny against the latent's spread (std 1)
     // and far below what a different seed or prompt changes (tested above).

@@ -1,4 +1,8 @@
-/** A clip from the image model in the deck: both clips are made, and the shared-noise one changes less from frame to frame than the independent one. */
+/**
+ * A clip from the image model in the deck: both clips are made, and the shared-noise one changes less from
+ * frame to frame than the independent one; the video model's clip (all frames denoised together) changes
+ * far less than the independent frames.
+ */
 import { describe, expect, it } from 'vitest'
 import { deckPage, ready } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
@@ -9,7 +13,7 @@ const no = slides.find(s => s.content.includes('<FrameFlicker'))!.no
 describe('a clip from an image model', () => {
   const s = deckPage()
 
-  it('flickers frame by frame, and flickers less when the frames share a drifting noise', async () => {
+  it('flickers frame by frame, less when the frames share a drifting noise, and far less from the video model', async () => {
     const { page } = s.w
     await page.goto(`${s.deck.url}/${no}?backend=wasm`)
     const f = await ready(page, no)
@@ -19,6 +23,8 @@ describe('a clip from an image model', () => {
     const shared = Number(await fl.getAttribute('data-shared'))
     expect(own).toBeGreaterThan(0)
     expect(shared).toBeLessThan(own / 2)
+    expect(await f.getByTestId('flicker-video').getAttribute('data-count')).toBe('8')
+    expect(Number(await fl.getAttribute('data-video'))).toBeLessThan(own / 2)
     const frames = await f.getByTestId('flicker-own').locator('img').evaluateAll(ims => ims.map(i => (i as HTMLImageElement).src))
     expect(new Set(frames).size).toBe(8)
     await f.getByTestId('flicker-prompt').fill('')

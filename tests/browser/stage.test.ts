@@ -188,6 +188,24 @@ const CASES: StageCase[] = [
     second: f => f.getByTestId('flicker-prompt').fill('cat face'),
   },
   {
+    component: 'MuybridgeLoop',
+    shows: async f => `${await f.getByTestId('muybridge').getAttribute('data-playing')}#${await f.getByTestId('muybridge').getAttribute('data-frame')}`,
+    first: f => f.getByTestId('muybridge-play').click(),
+    second: f => f.getByTestId('muybridge-frame').fill('7'),
+  },
+  {
+    component: 'VideoDiffusion',
+    shows: async f => `${await f.getByTestId('video-diffusion').getAttribute('data-final')}#${await f.getByTestId('video-prompt').inputValue()}`,
+    first: async (f) => {
+      await f.getByTestId('video-steps').fill('3')
+      await f.getByTestId('video-generate').click()
+    },
+    second: async (f) => {
+      await f.getByTestId('video-prompt').fill('cat face moving left')
+      await f.getByTestId('video-prompt').press('Enter')
+    },
+  },
+  {
     component: 'PromptBuilder',
     shows: async (f) => {
       await expect.poll(() => f.getByTestId('prompt-builder').getAttribute('data-busy'), { timeout: 120_000 }).toBe('no')

@@ -26,15 +26,15 @@ export async function injectAxe(page: Page): Promise<void> {
 
 /**
  * Waits until slide `no` stops changing: no DOM mutation inside it for a quiet spell (600 ms where a demo
- * or a diagram may still draw its first result after "ready", 250 ms on a slide of text and pictures), or
- * `maxMs` at most. A state, observed; not a fixed sleep.
+ * or a diagram may still draw its first result after "ready", 250 ms on a slide of text and pictures, or
+ * `quiet`), or `maxMs` at most. A state, observed; not a fixed sleep.
  */
-export async function settle(page: Page, no: number, maxMs = 15_000): Promise<void> {
-  await page.evaluate(({ n, maxMs }) => new Promise<void>((resolve) => {
+export async function settle(page: Page, no: number, maxMs = 15_000, quiet?: number): Promise<void> {
+  await page.evaluate(({ n, maxMs, quiet }) => new Promise<void>((resolve) => {
     const el = document.querySelector(`.slidev-page-${n}`)
     if (!el)
       return resolve()
-    const quietMs = el.querySelector('.demo-frame, .mermaid, canvas') ? 600 : 250
+    const quietMs = quiet ?? (el.querySelector('.demo-frame, .mermaid, canvas') ? 600 : 250)
     let timer = setTimeout(done, quietMs)
     const stop = setTimeout(done, maxMs)
     const obs = new MutationObserver(() => {
@@ -48,7 +48,7 @@ export async function settle(page: Page, no: number, maxMs = 15_000): Promise<vo
       clearTimeout(stop)
       resolve()
     }
-  }), { n: no, maxMs })
+  }), { n: no, maxMs, quiet })
   await page.evaluate(() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))))
 }
 

@@ -54,6 +54,22 @@ export async function diffusion(backend: BackendPreference, runs = 3) {
   return { backend: ran, denoiser_call_batch2_ms: call, generation_30_steps_ms: image, per_step_ms: +(image / 30).toFixed(2) }
 }
 
+/** micro-video on WASM: one denoiser call for an 8-frame clip (both guidance halves), and a whole 20-step clip with its decoding. */
+export async function video(backend: BackendPreference = 'wasm', runs = 3) {
+  const { loadVideo } = await import('../video/load')
+  const { checkVideoParams, generateClip, videoNets } = await import('../video/clip')
+  const t0 = performance.now()
+  const v = await loadVideo(`bench-video-${backend}`, 'micro-video', backend)
+  const load = performance.now() - t0
+  const { params } = checkVideoParams({ prompt: 'rocket moving up', seed: 3, frames: 8, steps: 20 }, v.config)
+  const nets = videoNets(v.ort, v.session, v.image.nets, v.config, params.motion)
+  const cond = await nets.encodeText(['', params.subject])
+  const x = new Float32Array(2 * 8 * 256).map((_, i) => Math.sin(i))
+  const step = await median(runs * 3, () => nets.denoise(x, 500, cond))
+  const clip = await median(runs, async () => { for await (const _ of generateClip(nets, v.image.config, params)); })
+  return { backend: v.image.backend, load_ms: +load.toFixed(1), denoiser_call_8_frames_ms: step, clip_8_frames_20_steps_ms: clip, per_step_ms: +(clip / 20).toFixed(2) }
+}
+
 /** LoRA: loading the adapter (checked against the base), merging it into the UNet file, the merged session, a generation. */
 export async function lora(backend: BackendPreference = 'wasm', name = 'zumi-r4', runs = 3) {
   const { loadLora } = await import('../lora/load')

@@ -224,6 +224,11 @@ export interface GenerateOptions {
   /** One guidance weight per latent (overrides params.guidance). */
   guidances?: readonly number[]
   signal?: AbortSignal
+  /**
+   * Called on the latents at each noise level t they reach (x_T first, then every step's result), before the
+   * sampler goes on: inpainting puts the known parts back here (a video's given frames, say).
+   */
+  replace?: (x: Float32Array, t: number) => void
 }
 
 /**
@@ -237,6 +242,7 @@ export async function* generate(nets: DiffusionNets, cfg: DiffusionConfig, param
   const ts = timesteps(startStep(cfg), params.steps)
   const eta = params.sampler === 'ddpm' ? 1 : 0
   let x = opts.start ? Float32Array.from(opts.start) : initialLatent(cfg, params.seed)
+  opts.replace?.(x, ts[0]!)
   const n = x.length
   const weights = opts.guidances ?? params.guidance
   const pair = new Float32Array(2 * n)
@@ -251,6 +257,7 @@ export async function* generate(nets: DiffusionNets, cfg: DiffusionConfig, param
     const guided = guide(both, weights)
     const z = eta > 0 && s > 0 ? gaussianNoise(n, stepSeed(params.seed, k)) : undefined
     const { x0, eps, next } = ddimStep(x, guided, sched.alphaBar[t]!, sched.alphaBar[s]!, eta, cfg.sampling.x0_clip, z)
+    opts.replace?.(next, s)
     yield { index: k, total: ts.length, t, tNext: s, alphaBar: sched.alphaBar[t]!, xt: x, eps, x0, next }
     x = next
   }

@@ -23,13 +23,15 @@ export const RUNTIME_FILES = {
   tfjsThreaded: { served: 'tfjs/tfjs-backend-wasm-threaded-simd.wasm', package: '@tensorflow/tfjs-backend-wasm', file: 'dist/tfjs-backend-wasm-threaded-simd.wasm' },
 } as const satisfies Record<string, { served: string, package: string, file: string }>
 
-export type ModelKind = 'gpt' | 'clip' | 'diffusion' | 'gan' | 'tokenizer'
+export type ModelKind = 'gpt' | 'clip' | 'diffusion' | 'video' | 'gan' | 'tokenizer'
 
 /** The files a folder of each kind must have: checked before any library touches it, full-size models too. */
 export const REQUIRED_FILES: Record<ModelKind, readonly string[]> = {
   gpt: ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'],
   clip: ['config.json', 'tokenizer.json', 'preprocessor_config.json', 'onnx/text_model.onnx', 'onnx/vision_model.onnx'],
   diffusion: ['config.json', 'onnx/unet.onnx', 'onnx/vae_decoder.onnx', 'onnx/vae_encoder.onnx'],
+  // The image model it extends is named in config.json (its `image_model`) and loaded as a diffusion model.
+  video: ['config.json', 'onnx/video_unet.onnx'],
   // The generator snapshots are listed in config.json; the loader checks them once it has read it.
   gan: ['config.json'],
   tokenizer: ['tokenizer.json', 'tokenizer_config.json'],
@@ -65,10 +67,17 @@ export const MODELS: Readonly<Record<string, ShippedModel>> = {
   },
   'micro-diffusion': {
     kind: 'diffusion',
-    demos: ['ReverseDiffusion', 'GuidanceSeeds', 'LatentSpace', 'PromptBuilder', 'GuidedGeneration', 'LoraAdapter', 'FrameFlicker'],
+    demos: ['ReverseDiffusion', 'GuidanceSeeds', 'LatentSpace', 'PromptBuilder', 'GuidedGeneration', 'LoraAdapter'],
     uses: ['micro-clip'],
     from: { folder: 'models/micro-diffusion' },
     licence: 'MIT (weights); trained on Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',
+  },
+  'micro-video': {
+    kind: 'video',
+    demos: ['VideoDiffusion', 'FrameFlicker'],
+    uses: ['micro-diffusion', 'micro-clip'],
+    from: { folder: 'models/micro-video' },
+    licence: 'MIT (weights); trained on clips made from Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',
   },
   'micro-gan': {
     kind: 'gan',

@@ -1,0 +1,611 @@
+"""micro-video: the shipped micro-diffusion taught to move (`npm run train -- video`).
+
+AnimateDiff's recipe (Guo et al. 2023), small: the image UNet stays frozen, and a temporal layer after each
+of its seven transformer blocks lets every latent pixel look at the same pixel in the other frames
+(self-attention across frames, with a learned position per frame). The temporal layers' outputs start
+at zero, so before training the model is the image model drawing each frame on its own.
+
+The clips are made here, from the emoji art the pipeline already uses: a subject moved across a plain
+background. Seven motions, each named in words: moving left / right / up / down, zooming in / out,
+spinning (and "still" when the prompt names none). The subject words go to the frozen image layers
+through micro-CLIP, as for a picture; the motion words pick one of eight learned motion vectors that the
+temporal layers add to every frame (a word list, not a text encoder: the prompt parser says which words
+it knows).
+
+Emoji split: the image model's training emoji are split again, so each motion is judged on subjects the
+video layers never saw moving (validation for choices, test once for the card). The measure reads the
+frames only (no model judges): the subject's centroid track for the four directions, its area for the
+zooms, and the best-matching rotation between frames for spinning.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import data as D
+from diffusion import T, T_START, UNCOND_DROPOUT, OPSET, PipelineError, TextCache, encode_latents, timesteps
+from diffusion_model import UNet, count_params, cosine_alpha_bar, norm, timestep_embedding
+from lora import unet_from_onnx, wilson
+from train_clip import ClipData, to_pixels
+from twin import clip_from_onnx, vae_from_onnx
+from util import atomic_torch_save, cosine_lr, log, optimizer_step
+
+MOTIONS = ["still", "moving left", "moving right", "moving up", "moving down", "zooming in", "zooming out", "spinning"]
+FRAMES = 8
+MAX_FRAMES = 16
+BLOCKS = ["a0", "a1a", "a1b", "ma", "ua1a", "ua1b", "ua0a"]
+STEPS, GUIDANCE = 20, 4.0
+SUBJECT_SCALE = 0.6  # the subject's size in the frame (1 = the whole frame)
+TRAVEL = 0.7  # how far a moving subject travels, in frame widths × 2 (normalised coordinates)
+
+
+# ------------------------------------------------------------------------------------------- clips
+def parse_prompt(prompt: str) -> tuple[str, int]:
+    """'rocket moving up' -> ('rocket', 3). The first motion phrase found is the motion; the rest is the subject."""
+    p = " ".join(prompt.lower().split())
+    for m, phrase in enumerate(MOTIONS):
+        if m and phrase in p:
+            return " ".join(p.replace(phrase, " ").split()), m
+    return p, 0
+
+
+def motion_path(motion: int, frames: int, rng: random.Random | None = None) -> list[tuple[float, float, float, float]]:
+    """(centre x, centre y, scale, angle) per frame, in normalised coordinates (y down), for one clip."""
+    j = (lambda a: rng.uniform(-a, a)) if rng else (lambda a: 0.0)
+    s0 = SUBJECT_SCALE * (1 + j(0.15))
+    off, travel = j(0.15), TRAVEL * (1 + j(0.15))
+    out = []
+    for k in range(frames):
+        u = k / max(1, frames - 1)
+        cx, cy, s, a = off, j(0.0), s0, 0.0
+        if motion in (1, 2):
+            cx, cy = (travel / 2 - travel * u) * (1 if motion == 1 else -1), off
+        elif motion in (3, 4):
+            cx, cy = off, (travel / 2 - travel * u) * (1 if motion == 3 else -1)
+        elif motion in (5, 6):
+            lo, hi = 0.4, 0.95
+            s = lo + (hi - lo) * (u if motion == 5 else 1 - u)
+            cx = 0.0
+        elif motion == 7:
+            a = 2 * math.pi * k / frames  # a quarter turn every two frames, clockwise on screen
+            cx = 0.0
+        out.append((cx, cy, s, a))
+    return out
+
+
+def render_clip(rgba: torch.Tensor, path: list[tuple[float, float, float, float]]) -> torch.Tensor:
+    """One 64×64 RGBA picture [4, 64, 64] (0..1) placed along `path` -> frames [F, 3, 32, 32] in [-1, 1]."""
+    theta = []
+    for cx, cy, s, a in path:
+        c, si = math.cos(a), math.sin(a)
+        # input = R(-a)·(out - centre)/s
+        m = torch.tensor([[c, si], [-si, c]], dtype=torch.float32) / s
+        b = -m @ torch.tensor([cx, cy], dtype=torch.float32)
+        theta.append(torch.cat([m, b[:, None]], 1))
+    theta = torch.stack(theta)
+    src = rgba[None].expand(len(path), -1, -1, -1).clone()
+    src[:, :3] *= src[:, 3:4]  # premultiplied, so the edges blend with transparent black, not with black
+    grid = F.affine_grid(theta, list(src.shape), align_corners=False)
+    out = F.grid_sample(src, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    a = out[:, 3:4].clamp(1e-6, 1)
+    out = torch.cat([(out[:, :3] / a).clamp(0, 1) * (out[:, 3:4] > 0), out[:, 3:4]], 1)
+    return to_pixels(out)
+
+
+class VideoData:
+    """Clips of the image model's training emoji, split again by emoji for the video layers."""
+
+    def __init__(self, ds: ClipData, vae, scale: float, clips_per_image: int, seed: int, limit: int | None = None):
+        emoji = list(ds.train)
+        self.val = emoji[3::140]
+        self.test = emoji[38::70]
+        held = set(self.val) | set(self.test)
+        self.train = [e for e in emoji if e not in held]
+        if limit:
+            self.train, self.val, self.test = self.train[:limit], self.val[:1], self.test[:1]
+        rng = random.Random(seed)
+        images = [i for e in self.train for i in ds.by_emoji[e]]
+        lat, caps, motions = [], [], []
+        for rep in range(clips_per_image):
+            for lo in range(0, len(images), 64):
+                chunk = images[lo:lo + 64]
+                ms = [rng.randrange(1, len(MOTIONS)) if rng.random() > 0.1 else 0 for _ in chunk]
+                frames = torch.cat([render_clip(ds.images([i])[0], motion_path(m, FRAMES, rng)) for i, m in zip(chunk, ms)])
+                lat.append((encode_latents(vae, frames) * scale).reshape(len(chunk), FRAMES, 4, 8, 8))
+                for i, m in zip(chunk, ms):
+                    caps.append(D.caption(ds.emoji[int(ds.eidx[i])], int(ds.tone[i]), rng))
+                    motions.append(m)
+        self.latents = torch.cat(lat)
+        self.captions, self.motions = caps, torch.tensor(motions)
+        log(f"video: {len(self.latents)} training clips of {FRAMES} frames from {len(self.train)} emoji; "
+            f"{len(self.val)} validation and {len(self.test)} test subjects")
+
+
+# ------------------------------------------------------------------------------------------- model
+class Temporal(nn.Module):
+    """Attention across frames at every latent pixel, told each frame's position and the clip's motion."""
+
+    def __init__(self, c: int, heads: int = 4, motion_dim: int = 64):
+        super().__init__()
+        self.heads = heads
+        self.norm = norm(c)
+        self.pos = nn.Parameter(torch.randn(MAX_FRAMES, c) * 0.02)
+        self.motion = nn.Linear(motion_dim, c)
+        self.ln1 = nn.LayerNorm(c)
+        self.qkv = nn.Linear(c, 3 * c, bias=False)
+        self.attn_out = nn.Linear(c, c)
+        self.ln2 = nn.LayerNorm(c)
+        self.ff = nn.Sequential(nn.Linear(c, 2 * c), nn.GELU(), nn.Linear(2 * c, c))
+        self.proj_out = nn.Linear(c, c)
+        nn.init.zeros_(self.proj_out.weight)
+        nn.init.zeros_(self.proj_out.bias)
+
+    def attention(self, x):
+        """x [n, F, c] -> attention weights [n, heads, F, F] and the mixed values [n, F, c]."""
+        n, f, c = x.shape
+        h = self.heads
+        q, k, v = self.qkv(self.ln1(x)).reshape(n, f, 3, h, c // h).permute(2, 0, 3, 1, 4)
+        w = (q @ k.transpose(-1, -2) / math.sqrt(c // h)).softmax(-1)
+        return w, (w @ v).transpose(1, 2).reshape(n, f, c)
+
+    def forward(self, x, frames: int, motion_emb):
+        bf, c, hh, ww = x.shape
+        b = bf // frames
+        t = self.norm(x).reshape(b, frames, c, hh * ww).permute(0, 3, 1, 2)  # [b, hw, F, c]
+        t = t + self.pos[:frames] + self.motion(motion_emb)[:, None, None, :]
+        t = t.reshape(b * hh * ww, frames, c)
+        w, mixed = self.attention(t)
+        self.last_weights = w.mean(1).reshape(b, hh * ww, frames, frames)  # per clip and latent pixel: frame → frame
+        t = t + self.attn_out(mixed)
+        t = t + self.ff(self.ln2(t))
+        t = self.proj_out(t).reshape(b, hh * ww, frames, c).permute(0, 2, 3, 1).reshape(bf, c, hh, ww)
+        return x + t
+
+
+class VideoUNet(nn.Module):
+    """The frozen image UNet with a temporal layer after each transformer block. sample [b, F, 4, 8, 8]."""
+
+    def __init__(self, unet: UNet, motion_dim: int = 64):
+        super().__init__()
+        self.unet = unet
+        self.motion_table = nn.Embedding(len(MOTIONS), motion_dim)
+        c0, c1 = unet.cfg.channels
+        width = {"a0": c0, "ua0a": c0}
+        self.temporal = nn.ModuleDict({b: Temporal(width.get(b, c1), motion_dim=motion_dim) for b in BLOCKS})
+
+    def forward(self, sample, timestep, context, mask, pooled, motion):
+        u = self.unet
+        b, f = sample.shape[:2]
+        x = sample.reshape(b * f, *sample.shape[2:])
+        rep = lambda v: v[:, None].expand(b, f, *v.shape[1:]).reshape(b * f, *v.shape[1:])  # per clip → per frame
+        ctx, msk = rep(context), rep(mask)
+        emb = rep(u.time(timestep_embedding(timestep, u.cfg.channels[0])) + u.pooled(pooled))
+        me = self.motion_table(motion)
+        tm = lambda name, h: self.temporal[name](h, f, me)
+        h0 = u.conv_in(x)
+        h1 = tm("a0", u.a0(u.d0(h0, emb), ctx, msk))
+        h2 = u.down(h1)
+        h3 = tm("a1a", u.a1a(u.d1a(h2, emb), ctx, msk))
+        h4 = tm("a1b", u.a1b(u.d1b(h3, emb), ctx, msk))
+        h = u.m2(tm("ma", u.ma(u.m1(h4, emb), ctx, msk)), emb)
+        h = tm("ua1a", u.ua1a(u.u1a(torch.cat([h, h4], 1), emb), ctx, msk))
+        h = tm("ua1b", u.ua1b(u.u1b(torch.cat([h, h2], 1), emb), ctx, msk))
+        h = u.up(h)
+        h = tm("ua0a", u.ua0a(u.u0a(torch.cat([h, h1], 1), emb), ctx, msk))
+        h = u.u0b(torch.cat([h, h0], 1), emb)
+        return u.out(h).reshape(sample.shape)
+
+    def trainable(self):
+        return [p for n, p in self.named_parameters() if not n.startswith("unet.")]
+
+
+# ---------------------------------------------------------------------------------------- training
+def video_loss(model: VideoUNet, x0, cond, motion, ab, g) -> torch.Tensor:
+    """The denoising loss on clean clips x0 [b, F, 4, 8, 8]: one step t per clip, min-SNR weighted."""
+    ctx, mask, pooled = cond
+    t = torch.randint(1, T + 1, (x0.shape[0],), generator=g)
+    eps = torch.randn(x0.shape, generator=g)
+    a = ab[t][:, None, None, None, None]
+    xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
+    snr = ab[t] / (1 - ab[t])
+    w = snr.clamp(max=5.0) / snr
+    pred = model(xt, t.float(), ctx, mask, pooled, motion)
+    return (w * (pred - eps).pow(2).mean(dim=(1, 2, 3, 4))).mean()
+
+
+def train(model: VideoUNet, vd: VideoData, text: TextCache, lr: float, steps: int, batch: int, seed: int,
+          keep: list[int], ckpt: str) -> dict[int, dict]:
+    meta = {"lr": lr, "steps": steps, "batch": batch, "seed": seed, "frames": FRAMES, "motions": MOTIONS,
+            "clips": len(vd.latents)}
+    if os.path.exists(ckpt):
+        st = torch.load(ckpt)
+        if st.get("meta") == meta and st.get("done"):
+            return st["snaps"]
+    torch.manual_seed(seed)
+    fresh = VideoUNet(model.unet)
+    model.motion_table.load_state_dict(fresh.motion_table.state_dict())
+    model.temporal.load_state_dict(fresh.temporal.state_dict())
+    params = model.trainable()
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
+    g = torch.Generator().manual_seed(seed + 11)
+    ab = cosine_alpha_bar(T).float()
+    snaps, hist, t0 = {}, [], time.time()
+    for step in range(steps):
+        rng = random.Random(seed * 9_000_011 + step)
+        idx = [rng.randrange(len(vd.latents)) for _ in range(batch)]
+        caps = [vd.captions[i] if rng.random() >= UNCOND_DROPOUT else "" for i in idx]
+        motion = torch.tensor([int(vd.motions[i]) if rng.random() >= UNCOND_DROPOUT else 0 for i in idx])
+        x0 = vd.latents[idx]
+        loss = video_loss(model, x0, text(caps), motion, ab, g)
+        hist.append(optimizer_step(opt, model, loss, lr * cosine_lr(step, steps, max(1, steps // 20))))
+        if step + 1 in keep:
+            snaps[step + 1] = {"state": {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("unet.")},
+                               "seconds": time.time() - t0, "loss": float(np.mean(hist[-50:]))}
+        if (step + 1) % 100 == 0 or step + 1 == steps:
+            log(f"video lr={lr:g}: step {step + 1}/{steps} loss {np.mean(hist[-100:]):.4f} "
+                f"({(time.time() - t0) / (step + 1):.2f} s/step)")
+    atomic_torch_save({"meta": meta, "snaps": snaps, "done": True, "history": hist}, ckpt)
+    return snaps
+
+
+# ------------------------------------------------------------------------------------------ sampling
+def clip_noise(seed: int, frames: int = FRAMES) -> torch.Tensor:
+    """Starting noise of one clip for the pipeline's own measures (the browser seeds its noise its own way)."""
+    return torch.randn((1, frames, 4, 8, 8), generator=torch.Generator().manual_seed(seed))
+
+
+@torch.no_grad()
+def sample_clips(model: VideoUNet, text: TextCache, prompts: list[str], noise: torch.Tensor, x0_clip: float,
+                 steps: int = STEPS, guidance: float = GUIDANCE) -> torch.Tensor:
+    """DDIM with classifier-free guidance (the unconditional half: empty text, motion 'still')."""
+    ab = cosine_alpha_bar(T)
+    parsed = [parse_prompt(p) for p in prompts]
+    b = len(prompts)
+    ctx, mask, pooled = text([""] * b + [s for s, _ in parsed])
+    motion = torch.tensor([0] * b + [m for _, m in parsed])
+    x = noise.double()
+    ts = timesteps(steps)
+    for k, t in enumerate(ts):
+        s = ts[k + 1] if k + 1 < len(ts) else 0
+        e_u, e_c = model(torch.cat([x, x]).float(), torch.full((2 * b,), float(t)), ctx, mask, pooled, motion).double().chunk(2)
+        eps = e_u + guidance * (e_c - e_u)
+        a_t, a_s = ab[t], ab[s]
+        x0 = ((x - (1 - a_t).sqrt() * eps) / a_t.sqrt()).clamp(-x0_clip, x0_clip)
+        eps = (x - a_t.sqrt() * x0) / (1 - a_t).sqrt()
+        x = a_s.sqrt() * x0 + (1 - a_s).sqrt() * eps
+    return x.float()
+
+
+@torch.no_grad()
+def decode(vae, scale: float, lat: torch.Tensor) -> torch.Tensor:
+    """[b, F, 4, 8, 8] -> frames [b, F, 3, 32, 32] in [-1, 1]."""
+    b, f = lat.shape[:2]
+    return vae.decoder(lat.reshape(b * f, 4, 8, 8) / scale).clamp(-1, 1).reshape(b, f, 3, 32, 32)
+
+
+# ------------------------------------------------------------------------------------------ measuring
+def subject_mask(frames: torch.Tensor, thresh: float = 0.12) -> torch.Tensor:
+    """[F, 3, S, S] in [-1, 1] -> [F, S, S] weights: how far each pixel is from the plain background."""
+    bg = D.BACKGROUND / 127.5 - 1
+    d = (frames - bg).abs().amax(1) / 2
+    return (d - thresh).clamp(min=0)
+
+
+def motion_of(frames: torch.Tensor) -> dict:
+    """What a clip does, read from its frames alone: centroid track (x, y), area and rotation per step.
+    The same measure as demos/video/motion.ts."""
+    w = subject_mask(frames)
+    f, s, _ = w.shape
+    ys, xs = torch.meshgrid(torch.arange(s, dtype=torch.float32), torch.arange(s, dtype=torch.float32), indexing="ij")
+    tot = w.sum((1, 2)).clamp(min=1e-6)
+    cx, cy = (w * xs).sum((1, 2)) / tot / s, (w * ys).sum((1, 2)) / tot / s
+    area = (w > 0).float().mean((1, 2))
+    u = torch.arange(f, dtype=torch.float32)
+    slope = lambda v: float(((u - u.mean()) * (v - v.mean())).sum() / ((u - u.mean()) ** 2).sum())
+    return {"dx": slope(cx) * (f - 1), "dy": slope(cy) * (f - 1), "darea": slope(area) * (f - 1) / max(1e-6, float(area.mean())),
+            "turn": mean_turn(frames)}
+
+
+def mean_turn(frames: torch.Tensor) -> float:
+    """The rotation (radians, clockwise on screen positive) that best maps each frame onto the next, averaged.
+    (A positive angle in the sampling grid below turns the picture counter-clockwise, hence the minus.)"""
+    angles = torch.linspace(-math.pi / 2, math.pi / 2, 25)
+    best = []
+    for k in range(len(frames) - 1):
+        a, b = frames[k:k + 1], frames[k + 1:k + 2]
+        th = torch.stack([torch.tensor([[math.cos(t), math.sin(t), 0.0], [-math.sin(t), math.cos(t), 0.0]]) for t in -angles])
+        grid = F.affine_grid(th, [len(angles), 3, 32, 32], align_corners=False)
+        rot = F.grid_sample(a.expand(len(angles), -1, -1, -1), grid, padding_mode="border", align_corners=False)
+        err = (rot - b).pow(2).mean((1, 2, 3))
+        best.append(-float(angles[int(err.argmin())]))
+    return float(np.mean(best))
+
+
+def judged(motion: int, m: dict) -> bool:
+    """Is the clip's motion the prompt's? The named quantity must move the named way, and be the largest."""
+    dx, dy, da, turn = m["dx"], m["dy"], m["darea"], m["turn"]
+    if motion in (1, 2, 3, 4):
+        v = {1: -dx, 2: dx, 3: -dy, 4: dy}[motion]
+        return v > 0.1 and v > 1.5 * (abs(dy) if motion < 3 else abs(dx))
+    if motion in (5, 6):
+        return (da if motion == 5 else -da) > 0.3
+    if motion == 7:
+        return turn > 0.2
+    return max(abs(dx), abs(dy)) < 0.1 and abs(da) < 0.3
+
+
+def frame_change(frames: torch.Tensor) -> float:
+    """Mean absolute change between consecutive frames, in 0..1 of the full range (demos/video/flicker.ts)."""
+    return float((frames[1:] - frames[:-1]).abs().mean() / 2)
+
+
+@torch.no_grad()
+def measure(model, vae, scale, text, ds: ClipData, subjects: list[int], seeds: list[int], x0_clip: float,
+            steps: int = STEPS) -> dict:
+    rows = []
+    for e in subjects:
+        name = ds.names[e]
+        prompts = [f"{name} {m}" for m in MOTIONS[1:]]
+        for seed in seeds:
+            noise = torch.cat([clip_noise(seed)] * len(prompts))
+            clips = decode(vae, scale, sample_clips(model, text, prompts, noise, x0_clip, steps=steps))
+            for m, c in enumerate(clips, start=1):
+                mo = motion_of(c)
+                rows.append({"subject": name, "motion": MOTIONS[m], "seed": seed, "ok": judged(m, mo),
+                             "change": frame_change(c), **{k: round(v, 4) for k, v in mo.items()}})
+    ok = sum(r["ok"] for r in rows)
+    per = {m: sum(r["ok"] for r in rows if r["motion"] == m) for m in MOTIONS[1:]}
+    return {"n": len(rows), "right": ok, "rate": ok / len(rows), "per_motion": per,
+            "per_motion_n": len(rows) // (len(MOTIONS) - 1), "frame_change": float(np.mean([r["change"] for r in rows])),
+            "rows": rows}
+
+
+@torch.no_grad()
+def real_and_independent(vae, scale, unet, text, ds: ClipData, subjects: list[int], x0_clip: float, steps: int = STEPS) -> dict:
+    """The measure on real clips (it must name their motion) and the frame change of real clips and of
+    frames drawn one by one by the image model (the flicker a video model must avoid)."""
+    from diffusion import sample
+
+    rows, changes, indep = [], [], []
+    for e in subjects:
+        i = ds.base_image(e, 0)
+        i = ds.by_emoji[e][0] if i is None else i
+        for m in range(1, len(MOTIONS)):
+            c = render_clip(ds.images([i])[0], motion_path(m, FRAMES))
+            c = decode(vae, scale, (encode_latents(vae, c) * scale)[None])[0]
+            rows.append(judged(m, motion_of(c)))
+            changes.append(frame_change(c))
+        noise = torch.randn((FRAMES, 4, 8, 8), generator=torch.Generator().manual_seed(e))
+        lat = sample(unet, text, [ds.names[e]] * FRAMES, noise, steps=steps, guidance=GUIDANCE, x0_clip=x0_clip)
+        indep.append(frame_change(decode(vae, scale, lat[None])[0]))
+    return {"real_right": int(sum(rows)), "real_n": len(rows), "real_change": float(np.mean(changes)),
+            "independent_change": float(np.mean(indep))}
+
+
+# -------------------------------------------------------------------------------------------- export
+class VideoWrap(nn.Module):
+    def __init__(self, model: VideoUNet):
+        super().__init__()
+        self.model = model
+
+    def forward(self, sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds, motion):
+        eps = self.model(sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds, motion)
+        # The middle block's attention across frames (4×4 latent pixels): which frames each frame looks at.
+        return eps, self.model.temporal["ma"].last_weights
+
+
+def export(folder: str, model: VideoUNet, text: TextCache, vae, scale: float, x0_clip: float, metrics: dict,
+           base_sha: str, train_cmd: str) -> None:
+    import onnx
+
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    path = os.path.join(folder, "onnx", "video_unet.onnx")
+    ctx, mask, pooled = text(["", "rocket"])
+    args = (torch.randn(2, FRAMES, 4, 8, 8), torch.tensor([500.0, 500.0]), ctx, mask, pooled, torch.tensor([0, 3]))
+    torch.onnx.export(VideoWrap(model).eval(), args, path, opset_version=OPSET, do_constant_folding=True,
+                      input_names=["sample", "timestep", "encoder_hidden_states", "encoder_attention_mask", "text_embeds", "motion"],
+                      output_names=["noise_pred", "frame_attention"],
+                      dynamic_axes={"sample": {0: "batch", 1: "frames"}, "timestep": {0: "batch"},
+                                    "encoder_hidden_states": {0: "batch", 1: "tokens"}, "encoder_attention_mask": {0: "batch", 1: "tokens"},
+                                    "text_embeds": {0: "batch"}, "motion": {0: "batch"}, "noise_pred": {0: "batch", 1: "frames"},
+                                    "frame_attention": {0: "batch", 2: "frames", 3: "frames"}})
+    onnx.checker.check_model(onnx.load(path))
+    # parity: one step on fixed inputs, and a whole short clip
+    g = torch.Generator().manual_seed(7)
+    prompts = ["", "rocket moving up"]
+    parsed = [parse_prompt(p) for p in prompts]
+    c2, m2, p2 = text([s for s, _ in parsed])
+    smp = torch.randn((2, FRAMES, 4, 8, 8), generator=g)
+    with torch.no_grad():
+        eps = model(smp, torch.tensor([700.0, 700.0]), c2, m2, p2, torch.tensor([m for _, m in parsed]))
+    noise = clip_noise(3)
+    clip = sample_clips(model, text, ["rocket moving up"], noise, x0_clip, steps=4)
+    parity = {"step": {"prompts": prompts, "subjects": [s for s, _ in parsed], "motion": [m for _, m in parsed],
+                       "timestep": 700, "sample": [round(float(v), 6) for v in smp.flatten()],
+                       "noise_pred": [round(float(v), 6) for v in eps.flatten()]},
+              "clip": {"prompt": "rocket moving up", "steps": 4, "guidance": GUIDANCE, "x0_clip": x0_clip,
+                       "noise": [round(float(v), 6) for v in noise.flatten()],
+                       "latents": [round(float(v), 5) for v in clip.flatten()]}}
+    with open(os.path.join(folder, "parity.json"), "w") as f:
+        json.dump(parity, f)
+    cfg = {"model_type": "micro-video", "frames": FRAMES, "max_frames": MAX_FRAMES, "motions": MOTIONS,
+           "image_model": "micro-diffusion", "base_unet_sha256": base_sha, "temporal_blocks": BLOCKS,
+           "sampling": {"default_steps": STEPS, "default_guidance": GUIDANCE, "unconditional_motion": 0},
+           "params": {"temporal": sum(p.numel() for p in model.trainable()), "total": count_params(model)}}
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    with open(os.path.join(folder, "metrics.json"), "w") as f:
+        json.dump(metrics, f, indent=2)
+
+
+def _cached(path: str, key: dict, work):
+    """A measurement, kept beside the checkpoints (it is slow; the same key gives the same numbers)."""
+    if os.path.exists(path):
+        with open(path) as f:
+            st = json.load(f)
+        if st.get("key") == key:
+            return st["value"]
+    value = work()
+    with open(path + ".tmp", "w") as f:
+        json.dump({"key": key, "value": value}, f)
+    os.replace(path + ".tmp", path)
+    return value
+
+
+def _strip(rows: list[torch.Tensor]) -> np.ndarray:
+    """Clips [F, 3, 32, 32] in [-1, 1] -> one RGB picture, a row of frames per clip."""
+    return np.concatenate([np.concatenate([((f.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8) for f in c], 1)
+                           for c in rows], 0)
+
+
+def write_samples(folder: str, model: VideoUNet, vae, scale: float, text: TextCache, ds: ClipData, subject: int,
+                  x0_clip: float, steps: int) -> dict:
+    """samples/real.png: a test subject's real clips, one row per motion (the frames the motion measure is
+    checked on); samples/generated.png: the model's clips of the same subject and motions (seed 3)."""
+    from PIL import Image
+
+    os.makedirs(os.path.join(folder, "samples"), exist_ok=True)
+    i = ds.base_image(subject, 0)
+    i = ds.by_emoji[subject][0] if i is None else i
+    real = [render_clip(ds.images([i])[0], motion_path(m, FRAMES)) for m in range(1, len(MOTIONS))]
+    name = ds.names[subject]
+    prompts = [f"{name} {m}" for m in MOTIONS[1:]]
+    gen = decode(vae, scale, sample_clips(model, text, prompts, torch.cat([clip_noise(3)] * len(prompts)), x0_clip, steps=steps))
+    Image.fromarray(_strip(real)).save(os.path.join(folder, "samples", "real.png"))
+    Image.fromarray(_strip(list(gen))).save(os.path.join(folder, "samples", "generated.png"))
+    meta = {"subject": name, "motions": MOTIONS[1:], "frames": FRAMES, "size": 32, "seed": 3, "steps": steps,
+            "generated_judged": [judged(m, motion_of(c)) for m, c in enumerate(gen, start=1)],
+            "real_judged": [judged(m, motion_of(c)) for m, c in enumerate(real, start=1)]}
+    with open(os.path.join(folder, "samples", "samples.json"), "w") as f:
+        json.dump(meta, f, indent=2)
+    return meta
+
+
+def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
+    t, r, ch = m["test"], m["reference"], m["chosen"]
+    lo, hi = m["test_ci95"]
+    per = " · ".join(f"{k} {v}/{t['per_motion_n']}" for k, v in t["per_motion"].items())
+    cands = "; ".join(f"step {c['steps']}: {c['right']}/{c['n']}" for c in m["candidates"])
+    return f"""# micro-video: micro-diffusion taught to move
+
+A text-to-video model for the talk, built the way AnimateDiff is built (Guo et al. 2023): the image model
+(`micro-diffusion`) stays frozen, and a temporal layer after each of its seven transformer blocks lets every
+latent pixel attend to the same pixel in the other frames. All frames of a clip are denoised together; the
+autoencoder turns each 8×8×4 latent into a 32×32 frame. Made by this project's pipeline (`training/video.py`).
+
+| | |
+|---|---|
+| frames | {cfg['frames']} by default, up to {cfg['max_frames']} (learned frame positions), 32×32 each |
+| motions it knows | {", ".join(cfg['motions'][1:])} (and "still" when none is named) |
+| how the prompt is read | the first motion phrase picks one of {len(cfg['motions'])} learned motion vectors; the rest of the prompt goes to micro-CLIP as for a picture |
+| parameters | **{m['params']['temporal']:,}** trained (temporal layers and motion vectors) on the frozen UNet's {m['params']['image_unet']:,} |
+| file | `onnx/video_unet.onnx`, {size_bytes / 1e6:.1f} MB (fp32; it carries the frozen UNet's weights too) |
+| training | {ch['steps']} steps of {m['batch']} clips, learning rate {ch['lr']:g}, {m['train_seconds'] / 60:.0f} min on 2 CPU cores |
+| sampler | DDIM, {m['sampler']['steps']} steps, classifier-free guidance {m['sampler']['guidance']:g} (the unconditional half: empty text, motion "still") |
+
+## Data
+{m['train_clips']:,} clips made by the pipeline from the emoji art micro-diffusion learned from (Noto Emoji,
+Apache-2.0, Google; Twemoji, CC-BY 4.0, Twitter/X and contributors; see `training/DATA.md`). Changes: each
+picture is shrunk to {SUBJECT_SCALE:g} of the frame and moved across the model's plain grey background along
+one motion (a random start, size and speed within ±15 %), then area-downsampled to 32×32. One clip per
+picture of {m['train_subjects']:,} training emoji; 10 % of clips are "still". `samples/real.png` shows the seven
+motions for one test subject.
+
+## Does it move the way the prompt says? (test subjects, looked at once)
+{len(m['test_subjects'])} emoji the image model knows but the video layers never saw moving, each with the
+seven motions (seed {", ".join(str(s) for s in m.get('test_seeds', [21]))}). The measure reads the frames only: the
+subject's centroid track for the four directions, its area for the zooms, the best-matching rotation
+between frames for spinning (`demos/video/motion.ts` is the same measure). On the real clips it names
+{r['real_right']} of {r['real_n']} motions right.
+
+| | |
+|---|---|
+| motion right | **{t['right']} / {t['n']}** ({t['rate']:.0%}; 95 % Wilson interval {lo:.0%} – {hi:.0%}) |
+| per motion | {per} |
+| change from frame to frame | generated **{t['frame_change']:.3f}** · real clips {r['real_change']:.3f} · the image model drawing each frame on its own {r['independent_change']:.3f} |
+
+The goal was 80 % right. `samples/generated.png` shows one subject's seven clips.
+
+## How it was chosen (validation subjects only)
+{len(m['val_subjects'])} other held-out subjects × seven motions, one seed. One learning rate ({", ".join(f"{x:g}" for x in m['lrs'])}) was
+tried; the stopping point was chosen on validation ({cands}). All candidates are in `metrics.json`.
+
+## Limits
+It learned clips of one subject moving over a plain background, so it moves the whole subject; it knows
+nothing of scenes, cameras or physics. The motion comes from a word list, not from understanding the
+sentence: "rocket flying up" is a still rocket, and the deck says which words it knows.
+
+Made by `{train_cmd}` (figures from `metrics.json`).
+"""
+
+
+def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dict, seed: int, train_cmd: str) -> dict:
+    clip, tok = clip_from_onnx(os.path.join(models_dir, "micro-clip"))
+    diff_dir = os.path.join(models_dir, "micro-diffusion")
+    vae = vae_from_onnx(diff_dir)
+    with open(os.path.join(diff_dir, "metrics.json")) as f:
+        shipped = json.load(f)
+    scale, x0_clip = shipped["scaling_factor"], shipped["x0_clip"]
+    text = TextCache(clip, tok)
+    unet, sha = unet_from_onnx(diff_dir, text)
+    ds = ClipData(cache_dir, seed)
+    vd = VideoData(ds, vae, scale, recipe["clips_per_image"], seed, limit=recipe.get("limit"))
+    model = VideoUNet(unet)
+    log(f"video: {sum(p.numel() for p in model.trainable()):,} temporal parameters on a frozen {count_params(unet):,}")
+    ck_dir = os.path.join(run_dir, "video-checkpoints")
+    os.makedirs(ck_dir, exist_ok=True)
+    keep = sorted(recipe["keep"])
+    val_seeds, test_seeds = recipe["val_seeds"], recipe["test_seeds"]
+    eval_steps = recipe.get("eval_steps", STEPS)
+    cands = []
+    for lr in recipe["lrs"]:
+        snaps = train(model, vd, text, lr, recipe["steps"], recipe["batch"], seed, keep, os.path.join(ck_dir, f"lr{lr:g}.pt"))
+        for k in keep:
+            model.load_state_dict({**model.state_dict(), **snaps[k]["state"]})
+
+            def validate():
+                v = measure(model, vae, scale, text, ds, vd.val, val_seeds, x0_clip, steps=eval_steps)
+                return {"lr": lr, "steps": k, "right": v["right"], "n": v["n"], "rate": round(v["rate"], 4),
+                        "per_motion": v["per_motion"], "frame_change": round(v["frame_change"], 4),
+                        "loss": round(snaps[k]["loss"], 4), "seconds": round(snaps[k]["seconds"], 1)}
+            c = _cached(os.path.join(ck_dir, f"val-lr{lr:g}-{k}.json"),
+                        {"lr": lr, "steps": k, "seeds": val_seeds, "subjects": vd.val, "eval_steps": eval_steps}, validate)
+            cands.append(c)
+            log(f"video lr={lr:g} step {k}: validation {c['right']}/{c['n']} motions right {c['per_motion']}")
+    best = max(cands, key=lambda c: (c["rate"], -c["steps"]))
+    snaps = train(model, vd, text, best["lr"], recipe["steps"], recipe["batch"], seed, keep, os.path.join(ck_dir, f"lr{best['lr']:g}.pt"))
+    model.load_state_dict({**model.state_dict(), **snaps[best["steps"]]["state"]})
+    key = {"lr": best["lr"], "steps": best["steps"], "seeds": test_seeds, "subjects": vd.test, "eval_steps": eval_steps}
+    # The test subjects, once, for the card (kept, so a re-export does not look again).
+    test = _cached(os.path.join(ck_dir, "test.json"), key,
+                   lambda: measure(model, vae, scale, text, ds, vd.test, test_seeds, x0_clip, steps=eval_steps))
+    ref = _cached(os.path.join(ck_dir, "reference.json"), key,
+                  lambda: real_and_independent(vae, scale, unet, text, ds, vd.test, x0_clip, steps=eval_steps))
+    m = {"frames": FRAMES, "motions": MOTIONS, "train_clips": len(vd.latents), "train_subjects": len(vd.train),
+         "val_subjects": [ds.names[e] for e in vd.val], "test_subjects": [ds.names[e] for e in vd.test],
+         "lrs": recipe["lrs"], "keep": keep, "batch": recipe["batch"], "candidates": cands, "chosen": best,
+         "train_seconds": best["seconds"], "val_seeds": val_seeds, "test_seeds": test_seeds,
+         "test": {k: v for k, v in test.items() if k != "rows"}, "test_ci95": wilson(test["right"], test["n"]),
+         "test_rows": test["rows"], "reference": ref,
+         "params": {"temporal": sum(p.numel() for p in model.trainable()), "image_unet": count_params(unet)},
+         "sampler": {"kind": "ddim", "steps": eval_steps, "guidance": GUIDANCE}, "torch": torch.__version__}
+    export(out_dir, model, text, vae, scale, x0_clip, m, sha, train_cmd)
+    m["samples"] = write_samples(out_dir, model, vae, scale, text, ds, vd.test[0], x0_clip, eval_steps)
+    with open(os.path.join(out_dir, "metrics.json"), "w") as f:
+        json.dump(m, f, indent=2)
+    with open(os.path.join(out_dir, "config.json")) as f:
+        cfg = json.load(f)
+    with open(os.path.join(out_dir, "README.md"), "w") as f:
+        f.write(card(m, cfg, os.path.getsize(os.path.join(out_dir, "onnx", "video_unet.onnx")), train_cmd))
+    log(f"video: test {test['right']}/{test['n']} motions right; frame change {test['frame_change']:.4f} "
+        f"(real {ref['real_change']:.4f}, independent frames {ref['independent_change']:.4f})")
+    return m
