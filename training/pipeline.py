@@ -40,14 +40,17 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64},
         "twin": {"steps": 4500, "batch": 64},
         "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48},
-        "video": {"clips_per_image": 1, "lrs": [1e-3], "steps": 3000, "keep": [1500, 3000], "batch": 4,
-                  "val_seeds": [11], "test_seeds": [21]}}
+        "video": {"clips_per_image": 1, "batch": 4, "val_seeds": [11], "test_seeds": [21],
+                  "runs": [{"name": "lr0.001", "lr": 1e-3, "steps": 3000, "keep": [1500, 3000]},
+                           {"name": "spacetime", "lr": 1e-3, "steps": 2000, "keep": [1000, 2000], "spacetime": True,
+                            "from": ["lr0.001", 3000]}]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
          "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
          "twin": {"steps": 6, "batch": 8},
          "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2},
-         "video": {"clips_per_image": 1, "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 2, "val_seeds": [11],
-                   "test_seeds": [21], "limit": 3, "eval_steps": 2}}
+         "video": {"clips_per_image": 1, "batch": 2, "val_seeds": [11], "test_seeds": [21], "limit": 3, "eval_steps": 2,
+                   "runs": [{"name": "lr0.001", "lr": 1e-3, "steps": 2, "keep": [2]},
+                            {"name": "spacetime", "lr": 1e-3, "steps": 2, "keep": [2], "spacetime": True, "from": ["lr0.001", 2]}]}}
 
 
 def main(argv: list[str]) -> int:

@@ -131,12 +131,37 @@ class VideoData:
 
 
 # ------------------------------------------------------------------------------------------- model
-class Temporal(nn.Module):
-    """Attention across frames at every latent pixel, told each frame's position and the clip's motion."""
+def depthwise3d(x, weight, bias):
+    """A depthwise 3×3×3 convolution (padding 1) on [b, c, F, h, w] as three grouped 2-D convolutions, one
+    per frame offset: the same numbers as nn.Conv3d(groups=c), in operations every ONNX Runtime backend
+    runs (WebGPU's Conv refuses grouped 3-D kernels)."""
+    b, c, f, h, w = x.shape
+    xp = F.pad(x, (0, 0, 0, 0, 1, 1))
+    out = None
+    for dt in range(3):
+        xs = xp[:, :, dt:dt + f].permute(0, 2, 1, 3, 4).reshape(b * f, c, h, w)
+        y = F.conv2d(xs, weight[:, :, dt], padding=1, groups=c)
+        out = y if out is None else out + y
+    return out.reshape(b, f, c, h, w).permute(0, 2, 1, 3, 4) + bias[None, :, None, None, None]
 
-    def __init__(self, c: int, heads: int = 4, motion_dim: int = 64):
+
+class Temporal(nn.Module):
+    """Attention across frames at every latent pixel, told each frame's position and the clip's motion.
+    With `spacetime`, also a 3×3×3 convolution over (frame, y, x), per channel, then mixed across channels,
+    its input scaled and shifted per motion: filters that can say "what was one pixel to the left in the
+    frame before" (Make-A-Video's and VDM's factorised space-time layers do this job with more parameters)."""
+
+    def __init__(self, c: int, heads: int = 4, motion_dim: int = 64, spacetime: bool = False):
         super().__init__()
         self.heads = heads
+        self.spacetime = spacetime
+        self.unrolled = False  # export: the depthwise convolution as depthwise3d
+        if spacetime:
+            self.st_film = nn.Linear(motion_dim, 2 * c)
+            # depthwise 3×3×3 (each channel its own shift in space and time), then 1×1×1 to mix the channels
+            self.st_conv = nn.Sequential(nn.Conv3d(c, c, 3, padding=1, groups=c), nn.Conv3d(c, c, 1))
+            nn.init.zeros_(self.st_conv[1].weight)
+            nn.init.zeros_(self.st_conv[1].bias)
         self.norm = norm(c)
         self.pos = nn.Parameter(torch.randn(MAX_FRAMES, c) * 0.02)
         self.motion = nn.Linear(motion_dim, c)
@@ -160,7 +185,8 @@ class Temporal(nn.Module):
     def forward(self, x, frames: int, motion_emb):
         bf, c, hh, ww = x.shape
         b = bf // frames
-        t = self.norm(x).reshape(b, frames, c, hh * ww).permute(0, 3, 1, 2)  # [b, hw, F, c]
+        n = self.norm(x)
+        t = n.reshape(b, frames, c, hh * ww).permute(0, 3, 1, 2)  # [b, hw, F, c]
         t = t + self.pos[:frames] + self.motion(motion_emb)[:, None, None, :]
         t = t.reshape(b * hh * ww, frames, c)
         w, mixed = self.attention(t)
@@ -168,19 +194,27 @@ class Temporal(nn.Module):
         t = t + self.attn_out(mixed)
         t = t + self.ff(self.ln2(t))
         t = self.proj_out(t).reshape(b, hh * ww, frames, c).permute(0, 2, 3, 1).reshape(bf, c, hh, ww)
+        if self.spacetime:
+            scale, shift = self.st_film(motion_emb).chunk(2, dim=-1)
+            v = n.reshape(b, frames, c, hh, ww) * (1 + scale[:, None, :, None, None]) + shift[:, None, :, None, None]
+            v = F.silu(v).permute(0, 2, 1, 3, 4)  # [b, c, F, h, w]
+            dw = self.st_conv[0]
+            v = self.st_conv[1](depthwise3d(v, dw.weight, dw.bias) if self.unrolled else dw(v))
+            t = t + v.permute(0, 2, 1, 3, 4).reshape(bf, c, hh, ww)
         return x + t
 
 
 class VideoUNet(nn.Module):
     """The frozen image UNet with a temporal layer after each transformer block. sample [b, F, 4, 8, 8]."""
 
-    def __init__(self, unet: UNet, motion_dim: int = 64):
+    def __init__(self, unet: UNet, motion_dim: int = 64, spacetime: bool = False):
         super().__init__()
         self.unet = unet
+        self.spacetime = spacetime
         self.motion_table = nn.Embedding(len(MOTIONS), motion_dim)
         c0, c1 = unet.cfg.channels
         width = {"a0": c0, "ua0a": c0}
-        self.temporal = nn.ModuleDict({b: Temporal(width.get(b, c1), motion_dim=motion_dim) for b in BLOCKS})
+        self.temporal = nn.ModuleDict({b: Temporal(width.get(b, c1), motion_dim=motion_dim, spacetime=spacetime) for b in BLOCKS})
 
     def forward(self, sample, timestep, context, mask, pooled, motion):
         u = self.unet
@@ -223,24 +257,28 @@ def video_loss(model: VideoUNet, x0, cond, motion, ab, g) -> torch.Tensor:
 
 
 def train(model: VideoUNet, vd: VideoData, text: TextCache, lr: float, steps: int, batch: int, seed: int,
-          keep: list[int], ckpt: str) -> dict[int, dict]:
+          keep: list[int], ckpt: str, init: dict | None = None, init_name: str = "") -> dict[int, dict]:
+    """Trains the temporal layers of `model` (fresh, or from `init`: a snapshot's state, its new layers fresh);
+    returns their state at each step in `keep` (resumable from `ckpt`)."""
     meta = {"lr": lr, "steps": steps, "batch": batch, "seed": seed, "frames": FRAMES, "motions": MOTIONS,
-            "clips": len(vd.latents)}
+            "clips": len(vd.latents), **({"spacetime": True} if model.spacetime else {}), **({"init": init_name} if init_name else {})}
     if os.path.exists(ckpt):
         st = torch.load(ckpt)
         if st.get("meta") == meta and st.get("done"):
             return st["snaps"]
     torch.manual_seed(seed)
-    fresh = VideoUNet(model.unet)
+    fresh = VideoUNet(model.unet, spacetime=model.spacetime)
     model.motion_table.load_state_dict(fresh.motion_table.state_dict())
     model.temporal.load_state_dict(fresh.temporal.state_dict())
+    if init:
+        model.load_state_dict({**model.state_dict(), **init}, strict=True)
     params = model.trainable()
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
-    g = torch.Generator().manual_seed(seed + 11)
+    g = torch.Generator().manual_seed(seed + 11 + (1000 if init_name else 0))
     ab = cosine_alpha_bar(T).float()
     snaps, hist, t0 = {}, [], time.time()
     for step in range(steps):
-        rng = random.Random(seed * 9_000_011 + step)
+        rng = random.Random(seed * 9_000_011 + step + (7_777_777 if init_name else 0))
         idx = [rng.randrange(len(vd.latents)) for _ in range(batch)]
         caps = [vd.captions[i] if rng.random() >= UNCOND_DROPOUT else "" for i in idx]
         motion = torch.tensor([int(vd.motions[i]) if rng.random() >= UNCOND_DROPOUT else 0 for i in idx])
@@ -251,7 +289,7 @@ def train(model: VideoUNet, vd: VideoData, text: TextCache, lr: float, steps: in
             snaps[step + 1] = {"state": {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("unet.")},
                                "seconds": time.time() - t0, "loss": float(np.mean(hist[-50:]))}
         if (step + 1) % 100 == 0 or step + 1 == steps:
-            log(f"video lr={lr:g}: step {step + 1}/{steps} loss {np.mean(hist[-100:]):.4f} "
+            log(f"video {os.path.basename(ckpt)[:-3]}: step {step + 1}/{steps} loss {np.mean(hist[-100:]):.4f} "
                 f"({(time.time() - t0) / (step + 1):.2f} s/step)")
     atomic_torch_save({"meta": meta, "snaps": snaps, "done": True, "history": hist}, ckpt)
     return snaps
@@ -396,6 +434,8 @@ class VideoWrap(nn.Module):
     def __init__(self, model: VideoUNet):
         super().__init__()
         self.model = model
+        for t in model.temporal.values():
+            t.unrolled = True
 
     def forward(self, sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds, motion):
         eps = self.model(sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds, motion)
@@ -437,7 +477,7 @@ def export(folder: str, model: VideoUNet, text: TextCache, vae, scale: float, x0
                        "latents": [round(float(v), 5) for v in clip.flatten()]}}
     with open(os.path.join(folder, "parity.json"), "w") as f:
         json.dump(parity, f)
-    cfg = {"model_type": "micro-video", "frames": FRAMES, "max_frames": MAX_FRAMES, "motions": MOTIONS,
+    cfg = {"model_type": "micro-video", "frames": FRAMES, "max_frames": MAX_FRAMES, "motions": MOTIONS, "spacetime_conv": model.spacetime,
            "image_model": "micro-diffusion", "base_unet_sha256": base_sha, "temporal_blocks": BLOCKS,
            "sampling": {"default_steps": STEPS, "default_guidance": GUIDANCE, "unconditional_motion": 0},
            "params": {"temporal": sum(p.numel() for p in model.trainable()), "total": count_params(model)}}
@@ -494,12 +534,15 @@ def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
     t, r, ch = m["test"], m["reference"], m["chosen"]
     lo, hi = m["test_ci95"]
     per = " · ".join(f"{k} {v}/{t['per_motion_n']}" for k, v in t["per_motion"].items())
-    cands = "; ".join(f"step {c['steps']}: {c['right']}/{c['n']}" for c in m["candidates"])
+    cands = "; ".join(f"{c['run']} at step {c['steps']}: {c['right']}/{c['n']}" for c in m["candidates"])
+    runs = "; ".join(f"`{x['name']}`: {x['steps']} steps at learning rate {x['lr']:g}" + (", with the space-time convolution" if x.get("spacetime") else "")
+                     + (f", continued from `{x['from'][0]}` at step {x['from'][1]}" if x.get("from") else "") for x in m["runs"])
+    st = cfg.get("spacetime_conv", False)
     return f"""# micro-video: micro-diffusion taught to move
 
 A text-to-video model for the talk, built the way AnimateDiff is built (Guo et al. 2023): the image model
 (`micro-diffusion`) stays frozen, and a temporal layer after each of its seven transformer blocks lets every
-latent pixel attend to the same pixel in the other frames. All frames of a clip are denoised together; the
+latent pixel attend to the same pixel in the other frames{", beside a 3×3×3 convolution over frames and space (per channel, then mixed) whose input each motion scales and shifts" if st else ""}. All frames of a clip are denoised together; the
 autoencoder turns each 8×8×4 latent into a 32×32 frame. Made by this project's pipeline (`training/video.py`).
 
 | | |
@@ -509,7 +552,7 @@ autoencoder turns each 8×8×4 latent into a 32×32 frame. Made by this project'
 | how the prompt is read | the first motion phrase picks one of {len(cfg['motions'])} learned motion vectors; the rest of the prompt goes to micro-CLIP as for a picture |
 | parameters | **{m['params']['temporal']:,}** trained (temporal layers and motion vectors) on the frozen UNet's {m['params']['image_unet']:,} |
 | file | `onnx/video_unet.onnx`, {size_bytes / 1e6:.1f} MB (fp32; it carries the frozen UNet's weights too) |
-| training | {ch['steps']} steps of {m['batch']} clips, learning rate {ch['lr']:g}, {m['train_seconds'] / 60:.0f} min on 2 CPU cores |
+| training | run `{ch['run']}` at step {ch['steps']}, {m['batch']} clips a step ({m['train_seconds'] / 60:.0f} min on 2 CPU cores in all) |
 | sampler | DDIM, {m['sampler']['steps']} steps, classifier-free guidance {m['sampler']['guidance']:g} (the unconditional half: empty text, motion "still") |
 
 ## Data
@@ -536,8 +579,8 @@ between frames for spinning (`demos/video/motion.ts` is the same measure). On th
 The goal was 80 % right. `samples/generated.png` shows one subject's seven clips.
 
 ## How it was chosen (validation subjects only)
-{len(m['val_subjects'])} other held-out subjects × seven motions, one seed. One learning rate ({", ".join(f"{x:g}" for x in m['lrs'])}) was
-tried; the stopping point was chosen on validation ({cands}). All candidates are in `metrics.json`.
+{len(m['val_subjects'])} other held-out subjects × seven motions, one seed. The runs: {runs}. Each run's snapshots were
+scored on validation ({cands}); the best was kept. All candidates are in `metrics.json`.
 
 ## Limits
 It learned clips of one subject moving over a plain background, so it moves the whole subject; it knows
@@ -559,41 +602,60 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dic
     unet, sha = unet_from_onnx(diff_dir, text)
     ds = ClipData(cache_dir, seed)
     vd = VideoData(ds, vae, scale, recipe["clips_per_image"], seed, limit=recipe.get("limit"))
-    model = VideoUNet(unet)
-    log(f"video: {sum(p.numel() for p in model.trainable()):,} temporal parameters on a frozen {count_params(unet):,}")
     ck_dir = os.path.join(run_dir, "video-checkpoints")
     os.makedirs(ck_dir, exist_ok=True)
-    keep = sorted(recipe["keep"])
     val_seeds, test_seeds = recipe["val_seeds"], recipe["test_seeds"]
     eval_steps = recipe.get("eval_steps", STEPS)
+    models: dict[str, VideoUNet] = {}
+    snaps_of: dict[str, dict] = {}
+
+    def trained(r: dict) -> tuple[VideoUNet, dict]:
+        """One training run of the recipe: fresh, or continued from another run's snapshot (`from`)."""
+        if r["name"] not in snaps_of:
+            st = bool(r.get("spacetime"))
+            models.setdefault(r["name"], VideoUNet(unet, spacetime=st))
+            init, init_name = None, ""
+            if r.get("from"):
+                src, k = r["from"]
+                parent = next(x for x in recipe["runs"] if x["name"] == src)
+                init, init_name = trained(parent)[1][k]["state"], f"{src}@{k}"
+            snaps_of[r["name"]] = train(models[r["name"]], vd, text, r["lr"], r["steps"], recipe["batch"], seed, r["keep"],
+                                        os.path.join(ck_dir, f"{r['name']}.pt"), init=init, init_name=init_name)
+        return models[r["name"]], snaps_of[r["name"]]
+
     cands = []
-    for lr in recipe["lrs"]:
-        snaps = train(model, vd, text, lr, recipe["steps"], recipe["batch"], seed, keep, os.path.join(ck_dir, f"lr{lr:g}.pt"))
-        for k in keep:
+    for r in recipe["runs"]:
+        model, snaps = trained(r)
+        log(f"video {r['name']}: {sum(p.numel() for p in model.trainable()):,} temporal parameters on a frozen {count_params(unet):,}")
+        for k in r["keep"]:
             model.load_state_dict({**model.state_dict(), **snaps[k]["state"]})
 
             def validate():
                 v = measure(model, vae, scale, text, ds, vd.val, val_seeds, x0_clip, steps=eval_steps)
-                return {"lr": lr, "steps": k, "right": v["right"], "n": v["n"], "rate": round(v["rate"], 4),
+                return {"lr": r["lr"], "steps": k, "right": v["right"], "n": v["n"], "rate": round(v["rate"], 4),
                         "per_motion": v["per_motion"], "frame_change": round(v["frame_change"], 4),
                         "loss": round(snaps[k]["loss"], 4), "seconds": round(snaps[k]["seconds"], 1)}
-            c = _cached(os.path.join(ck_dir, f"val-lr{lr:g}-{k}.json"),
-                        {"lr": lr, "steps": k, "seeds": val_seeds, "subjects": vd.val, "eval_steps": eval_steps}, validate)
+            key = {"lr": r["lr"], "steps": k, "seeds": val_seeds, "subjects": vd.val, "eval_steps": eval_steps}
+            if r["name"] != f"lr{r['lr']:g}":
+                key["run"] = r["name"]
+            c = {**_cached(os.path.join(ck_dir, f"val-{r['name']}-{k}.json"), key, validate), "run": r["name"],
+                 "spacetime": bool(r.get("spacetime")), "from": r.get("from")}
             cands.append(c)
-            log(f"video lr={lr:g} step {k}: validation {c['right']}/{c['n']} motions right {c['per_motion']}")
+            log(f"video {r['name']} step {k}: validation {c['right']}/{c['n']} motions right {c['per_motion']}")
     best = max(cands, key=lambda c: (c["rate"], -c["steps"]))
-    snaps = train(model, vd, text, best["lr"], recipe["steps"], recipe["batch"], seed, keep, os.path.join(ck_dir, f"lr{best['lr']:g}.pt"))
+    model, snaps = trained(next(x for x in recipe["runs"] if x["name"] == best["run"]))
     model.load_state_dict({**model.state_dict(), **snaps[best["steps"]]["state"]})
-    key = {"lr": best["lr"], "steps": best["steps"], "seeds": test_seeds, "subjects": vd.test, "eval_steps": eval_steps}
+    key = {"lr": best["lr"], "steps": best["steps"], "seeds": test_seeds, "subjects": vd.test, "eval_steps": eval_steps, "run": best["run"]}
     # The test subjects, once, for the card (kept, so a re-export does not look again).
     test = _cached(os.path.join(ck_dir, "test.json"), key,
                    lambda: measure(model, vae, scale, text, ds, vd.test, test_seeds, x0_clip, steps=eval_steps))
     ref = _cached(os.path.join(ck_dir, "reference.json"), key,
                   lambda: real_and_independent(vae, scale, unet, text, ds, vd.test, x0_clip, steps=eval_steps))
+    seconds = best["seconds"] + sum(snaps_of[x["from"][0]][x["from"][1]]["seconds"] for x in recipe["runs"] if x["name"] == best["run"] and x.get("from"))
     m = {"frames": FRAMES, "motions": MOTIONS, "train_clips": len(vd.latents), "train_subjects": len(vd.train),
          "val_subjects": [ds.names[e] for e in vd.val], "test_subjects": [ds.names[e] for e in vd.test],
-         "lrs": recipe["lrs"], "keep": keep, "batch": recipe["batch"], "candidates": cands, "chosen": best,
-         "train_seconds": best["seconds"], "val_seeds": val_seeds, "test_seeds": test_seeds,
+         "runs": recipe["runs"], "batch": recipe["batch"], "candidates": cands, "chosen": best,
+         "train_seconds": seconds, "val_seeds": val_seeds, "test_seeds": test_seeds,
          "test": {k: v for k, v in test.items() if k != "rows"}, "test_ci95": wilson(test["right"], test["n"]),
          "test_rows": test["rows"], "reference": ref,
          "params": {"temporal": sum(p.numel() for p in model.trainable()), "image_unet": count_params(unet)},
