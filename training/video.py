@@ -538,6 +538,8 @@ def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
     runs = "; ".join(f"`{x['name']}`: {x['steps']} steps at learning rate {x['lr']:g}" + (", with the space-time convolution" if x.get("spacetime") else "")
                      + (f", continued from `{x['from'][0]}` at step {x['from'][1]}" if x.get("from") else "") for x in m["runs"])
     st = cfg.get("spacetime_conv", False)
+    weak_list = [f"{k} ({v}/{t['per_motion_n']})" for k, v in t["per_motion"].items() if v < t["per_motion_n"] / 2]
+    weak = f"Weakest: {', '.join(weak_list)}; the frames turn, but the turned subject loses its shape. " if weak_list else ""
     return f"""# micro-video: micro-diffusion taught to move
 
 A text-to-video model for the talk, built the way AnimateDiff is built (Guo et al. 2023): the image model
@@ -576,7 +578,9 @@ between frames for spinning (`demos/video/motion.ts` is the same measure). On th
 | per motion | {per} |
 | change from frame to frame | generated **{t['frame_change']:.3f}** · real clips {r['real_change']:.3f} · the image model drawing each frame on its own {r['independent_change']:.3f} |
 
-The goal was 80 % right. `samples/generated.png` shows one subject's seven clips.
+The goals were 80 % right ({"met" if t['rate'] >= 0.8 else "not met"}), and a change from frame to frame close to the real clips' and far
+below independent frames' ({"met" if t['frame_change'] < (r['real_change'] + r['independent_change']) / 2 else "not met: the subject moves the way it should, but also changes its shape from frame to frame"}).
+{weak}`samples/generated.png` shows one subject's seven clips (seed 3).
 
 ## How it was chosen (validation subjects only)
 {len(m['val_subjects'])} other held-out subjects × seven motions, one seed. The runs: {runs}. Each run's snapshots were
