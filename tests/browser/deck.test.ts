@@ -73,7 +73,7 @@ describe('the deck, offline', () => {
         const nav = (window as unknown as { __underTheHood: { nav: { current: number } } }).__underTheHood.nav
         const text = (document.querySelector('.slidev-note') as HTMLElement | null)?.innerText.replace(/\s+/g, ' ').trim() ?? ''
         return nav.current === no && !!words && text.includes(words)
-      }, [s.no, firstWords] as const, { timeout: 5_000, polling: 50 }).then(() => true, () => false)
+      }, [s.no, firstWords] as const, { timeout: 30_000, polling: 50 }).then(() => true, () => false)
       if (!shown)
         empty.push(s.no)
     }
