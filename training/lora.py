@@ -424,16 +424,23 @@ def export(folder: str, base_dir: str, rank: int, st: dict, unet: UNet, layers, 
     return cfg
 
 
-def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: dict, seed: int, train_cmd: str) -> dict:
-    """Reads the shipped micro-CLIP and micro-diffusion from `models_dir`; writes lora_dir/<name>/ per rank."""
+def shipped_base(models_dir: str):
+    """The shipped micro-CLIP text encoder (as a TextCache), micro-diffusion's VAE and UNet, all rebuilt from
+    their ONNX files and checked against their parity files; the latent scale, x̂₀ clip, the UNet file's sha256
+    and micro-diffusion's folder. What the stages that build on the shipped image model start from."""
     clip, tok = clip_from_onnx(os.path.join(models_dir, "micro-clip"))
     diff_dir = os.path.join(models_dir, "micro-diffusion")
     vae = vae_from_onnx(diff_dir)
     with open(os.path.join(diff_dir, "metrics.json")) as f:
         shipped = json.load(f)
-    scale, x0_clip = shipped["scaling_factor"], shipped["x0_clip"]
     text = TextCache(clip, tok)
     unet, sha = unet_from_onnx(diff_dir, text)
+    return text, vae, unet, shipped["scaling_factor"], shipped["x0_clip"], sha, diff_dir
+
+
+def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: dict, seed: int, train_cmd: str) -> dict:
+    """Reads the shipped micro-CLIP and micro-diffusion from `models_dir`; writes lora_dir/<name>/ per rank."""
+    text, vae, unet, scale, x0_clip, sha, diff_dir = shipped_base(models_dir)
     base_bytes = os.path.getsize(os.path.join(diff_dir, "onnx", "unet.onnx"))
     ds = ClipData(cache_dir, seed)
     sd = SubjectData(ds, vae, scale)
@@ -488,4 +495,4 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
     return results
 
 
-__all__ = ["run", "unet_from_onnx", "LoraLinear", "write_safetensors", "TRIGGER", "SUBJECT"]
+__all__ = ["run", "shipped_base", "unet_from_onnx", "LoraLinear", "write_safetensors", "TRIGGER", "SUBJECT"]

@@ -34,9 +34,8 @@ import torch.nn.functional as F
 import data as D
 from diffusion import T, T_START, UNCOND_DROPOUT, OPSET, PipelineError, TextCache, encode_latents, timesteps
 from diffusion_model import UNet, count_params, cosine_alpha_bar, norm, timestep_embedding
-from lora import unet_from_onnx, wilson
+from lora import shipped_base, wilson
 from train_clip import ClipData, to_pixels
-from twin import clip_from_onnx, vae_from_onnx
 from util import atomic_torch_save, cosine_lr, log, optimizer_step
 
 MOTIONS = ["still", "moving left", "moving right", "moving up", "moving down", "zooming in", "zooming out", "spinning"]
@@ -596,14 +595,7 @@ Made by `{train_cmd}` (figures from `metrics.json`).
 
 
 def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dict, seed: int, train_cmd: str) -> dict:
-    clip, tok = clip_from_onnx(os.path.join(models_dir, "micro-clip"))
-    diff_dir = os.path.join(models_dir, "micro-diffusion")
-    vae = vae_from_onnx(diff_dir)
-    with open(os.path.join(diff_dir, "metrics.json")) as f:
-        shipped = json.load(f)
-    scale, x0_clip = shipped["scaling_factor"], shipped["x0_clip"]
-    text = TextCache(clip, tok)
-    unet, sha = unet_from_onnx(diff_dir, text)
+    text, vae, unet, scale, x0_clip, sha, _ = shipped_base(models_dir)
     ds = ClipData(cache_dir, seed)
     vd = VideoData(ds, vae, scale, recipe["clips_per_image"], seed, limit=recipe.get("limit"))
     ck_dir = os.path.join(run_dir, "video-checkpoints")
