@@ -6,6 +6,7 @@
  */
 import type { DiffusionConfig } from '../diffusion/sampler'
 import { initialLatent, slerp } from '../diffusion/sampler'
+import { rgbaToDataUrl } from '../images/canvas'
 
 export const LIMITS = { minFrames: 2, maxFrames: 16 } as const
 
@@ -49,4 +50,21 @@ export function spriteRgba(frames: readonly Uint8ClampedArray[], size: number): 
     for (let y = 0; y < size; y++) out.set(f.subarray(y * size * 4, (y + 1) * size * 4), (y * n * size + k * size) * 4)
   })
   return out
+}
+
+/**
+ * The inline style that loops `frames` (size × size each) in a box `shown` pixels wide, `fps` frames a
+ * second: the sprite sheet as background, stepped by a CSS animation that moves it to `--end` (the view
+ * declares the keyframes). No script runs while it plays. Empty when there are no frames.
+ */
+export function spriteLoopStyle(frames: readonly Uint8ClampedArray[], size: number, shown: number, fps = 6): Record<string, string> {
+  const n = frames.length
+  if (!n) return {}
+  return {
+    backgroundImage: `url(${rgbaToDataUrl(spriteRgba(frames, size), n * size, size)})`,
+    backgroundSize: `${n * shown}px ${shown}px`,
+    animationDuration: `${n / fps}s`,
+    animationTimingFunction: `steps(${n})`,
+    '--end': `-${n * shown}px`,
+  }
 }
