@@ -8,8 +8,11 @@
  * `npm run generate -- --video --prompt "rocket moving up" --seed 3 --frames 8 --out DIR` (micro-video:
  *   writes DIR/frame-00.png … and an animated DIR/clip.gif)
  *
- * Runs micro-diffusion (or micro-video) in Node on the same engines as the deck (demos/diffusion,
- * demos/video) and writes PNGs (and a GIF).
+ * `npm run generate -- --audio --prompt "whistle at A4" --seed 1 --out a.wav` (micro-audio: the picture of
+ *   the sound, heard through 32 Griffin–Lim iterations, written as a mono 16-bit WAV)
+ *
+ * Runs micro-diffusion (or micro-video, micro-audio) in Node on the same engines as the deck
+ * (demos/diffusion, demos/video, demos/audio) and writes PNGs (a GIF, a WAV).
  */
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
@@ -21,11 +24,15 @@ import { baseUnetBytes, loadLoraNode, loraNetsNode } from '../packages/slidev-ad
 import { checkVideoParams, generateClip, videoNets } from '../packages/slidev-addon-under-the-hood/demos/video/clip'
 import { loadVideoNode } from '../packages/slidev-addon-under-the-hood/demos/video/node'
 import { describeMotion, judged, motionOf } from '../packages/slidev-addon-under-the-hood/demos/video/motion'
+import { checkAudioParams, generateSound } from '../packages/slidev-addon-under-the-hood/demos/audio/sound'
+import { hear, pictureRgba, pitchOf, wavFile } from '../packages/slidev-addon-under-the-hood/demos/audio/picture'
+import { loadAudioNode } from '../packages/slidev-addon-under-the-hood/demos/audio/node'
 
 const HELP = `usage: npm run generate -- --prompt TEXT [--seed N] [--steps N] [--guidance W] [--sampler ddim|ddpm]
                               [--out FILE.png] [--grid] [--seeds 1,2,3,4] [--guidances 0,2,4,8] [--scale N]
                               [--lora NAME [--lora-scale S]]   (S from 0 to 1, default 1)
-       npm run generate -- --video --prompt "rocket moving up" [--seed N] [--steps N] [--frames N] [--out DIR] [--scale N]`
+       npm run generate -- --video --prompt "rocket moving up" [--seed N] [--steps N] [--frames N] [--out DIR] [--scale N]
+       npm run generate -- --audio --prompt "whistle at A4" [--seed N] [--steps N] [--guidance W] [--iterations N] [--out FILE.wav]`
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -36,6 +43,7 @@ async function main(): Promise<number> {
       guidances: { type: 'string', default: '0,1,2,4,6,9' }, scale: { type: 'string', default: '4' },
       'lora': { type: 'string' }, 'lora-scale': { type: 'string', default: '1' },
       'video': { type: 'boolean', default: false }, 'frames': { type: 'string' },
+      'audio': { type: 'boolean', default: false }, 'iterations': { type: 'string', default: '32' },
       models: { type: 'string', default: join(import.meta.dirname, '..', 'packages/slidev-addon-under-the-hood', 'models') }, help: { type: 'boolean', default: false },
     },
   })
@@ -45,6 +53,8 @@ async function main(): Promise<number> {
   }
   if (values.video)
     return video(values)
+  if (values.audio)
+    return audio(values)
   const loaded = await loadDiffusionNode(values.models!)
   const { config } = loaded
   let nets = loaded.nets
@@ -125,6 +135,32 @@ async function video(values: { prompt?: string, seed?: string, steps?: string, g
   const motion = v.config.motions[params.motion]!
   console.log(`wrote ${dir}/frame-00.png … frame-${String(frames.length - 1).padStart(2, '0')}.png and ${dir}/clip.gif — "${params.prompt}", seed ${params.seed}, ${frames.length} frames, ${params.steps} steps (${(performance.now() - t0).toFixed(0)} ms)`)
   console.log(`motion asked: ${motion}; measured: ${describeMotion(m)} (${judged(motion, m) ? 'matches' : 'does not clearly match'})`)
+  return 0
+}
+
+/** micro-audio: the sound as a mono WAV at the model's sample rate, and the picture beside it as a PNG. */
+async function audio(values: { prompt?: string, seed?: string, steps?: string, guidance?: string, out?: string, iterations?: string, models?: string }): Promise<number> {
+  const a = await loadAudioNode(values.models!)
+  const { params, notes } = checkAudioParams({ prompt: values.prompt, seed: values.seed, steps: values.steps, guidance: values.guidance }, a.config)
+  notes.forEach(n => console.warn(`note: ${n}`))
+  const iterations = Math.max(0, Math.min(500, Math.round(Number(values.iterations))))
+  if (!Number.isFinite(iterations))
+    throw new DiffusionInputError(`--iterations takes a number of Griffin–Lim iterations; got "${values.iterations}".`)
+  const out = values.out === 'generated.png' ? 'generated.wav' : values.out!
+  const t0 = performance.now()
+  let last: Float32Array | undefined
+  for await (const s of generateSound(a.nets, a.config, params)) last = s.next
+  const f = a.config.sound
+  const { sound } = hear(last!, f, iterations)
+  const { writeFileSync } = await import('node:fs')
+  writeFileSync(out, wavFile(sound, f.sample_rate))
+  const sharp = (await import('sharp')).default
+  const png = out.replace(/\.wav$/i, '') + '.png'
+  await sharp(Buffer.from(pictureRgba(last!, f, 4)), { raw: { width: f.frames * 4, height: f.rows * 4, channels: 4 } }).png().toFile(png)
+  let peak = 0
+  for (const v of sound) peak = Math.max(peak, Math.abs(v))
+  console.log(`wrote ${out} (${(sound.length / f.sample_rate).toFixed(2)} s, ${f.sample_rate} Hz mono, peak ${(20 * Math.log10(peak || 1e-9)).toFixed(1)} dBFS) and ${png} — "${params.prompt}", seed ${params.seed}, ${params.steps} steps, ${iterations} Griffin–Lim iterations (${(performance.now() - t0).toFixed(0)} ms)`)
+  console.log(`heard pitch ${pitchOf(sound, f.sample_rate).toFixed(1)} Hz`)
   return 0
 }
 

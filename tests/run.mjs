@@ -69,6 +69,8 @@ if (py) {
   check('LoRA smoke run (npm run train -- lora --smoke)', process.execPath, ['training/train.mjs', 'lora', '--smoke'])
   // micro-video: temporal layers on the shipped UNet, a few steps on clips made from the emoji art, exported with parity.
   check('video smoke run (npm run train -- video --smoke)', process.execPath, ['training/train.mjs', 'video', '--smoke'])
+  // micro-audio: synthesised and spoken training sounds (espeak-ng), a few steps, exported with parity.
+  check('audio smoke run (npm run train -- audio --smoke)', process.execPath, ['training/train.mjs', 'audio', '--smoke'])
 }
 else console.log('\n=== training smoke run: SKIPPED — no Python with PyTorch (Debian: apt-get install python3-torch python3-onnx python3-pil)')
 

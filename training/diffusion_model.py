@@ -104,10 +104,13 @@ class UNetConfig:
     pooled_dim: int = 128  # micro-CLIP projection
     heads: int = 4
     ff_mult: int = 2
+    top_attention: bool = True  # transformer blocks at the full resolution too (False: only at the half)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["channels"] = list(self.channels)
+        if self.top_attention:
+            del d["top_attention"]  # the image model's settings read as they always have
         return d
 
 
@@ -169,6 +172,13 @@ class SpatialTransformer(nn.Module):
         return x + h
 
 
+class NoAttention(nn.Module):
+    """Stands in for a transformer block where a design has none (the feature map passes unchanged)."""
+
+    def forward(self, x, ctx, mask):
+        return x
+
+
 class UNet(nn.Module):
     """8×8 latent → two resolutions (8×8 with c0 channels, 4×4 with c1), attention at both."""
 
@@ -181,7 +191,7 @@ class UNet(nn.Module):
         self.pooled = nn.Linear(cfg.pooled_dim, e)
         self.conv_in = nn.Conv2d(cfg.latent_channels, c0, 3, padding=1)
         self.d0 = Res(c0, c0, e)
-        self.a0 = SpatialTransformer(c0, cfg)
+        self.a0 = SpatialTransformer(c0, cfg) if cfg.top_attention else NoAttention()
         self.down = nn.Conv2d(c0, c0, 3, stride=2, padding=1)
         self.d1a, self.a1a = Res(c0, c1, e), SpatialTransformer(c1, cfg)
         self.d1b, self.a1b = Res(c1, c1, e), SpatialTransformer(c1, cfg)
@@ -189,7 +199,7 @@ class UNet(nn.Module):
         self.u1a, self.ua1a = Res(2 * c1, c1, e), SpatialTransformer(c1, cfg)
         self.u1b, self.ua1b = Res(c1 + c0, c1, e), SpatialTransformer(c1, cfg)
         self.up = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c1, c0, 3, padding=1))
-        self.u0a, self.ua0a = Res(2 * c0, c0, e), SpatialTransformer(c0, cfg)
+        self.u0a, self.ua0a = Res(2 * c0, c0, e), SpatialTransformer(c0, cfg) if cfg.top_attention else NoAttention()
         self.u0b = Res(2 * c0, c0, e)
         self.out = nn.Sequential(norm(c0), nn.SiLU(), nn.Conv2d(c0, cfg.latent_channels, 3, padding=1))
         nn.init.zeros_(self.out[-1].weight)

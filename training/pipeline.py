@@ -15,6 +15,8 @@ Stages (run in this order by `all`):
          models/micro-diffusion/lora/<name>/ (adapter.safetensors, config, parity, card)
   video  micro-video: temporal layers (attention across frames) on the frozen micro-diffusion UNet,
          trained on clips made from the emoji art (seven motions); writes models/micro-video/
+  audio  micro-audio: text -> picture of sound by diffusion, on sounds the pipeline synthesises (notes,
+         chords, sweeps, drums, noise, sung vowels; words spoken by espeak-ng); writes models/micro-audio/
   tfjs   the VAE decoder and the CLIP image encoder as TensorFlow.js graphs, from their ONNX files
          (CLIP-guided generation differentiates through them in the browser; nothing is retrained)
 
@@ -35,7 +37,7 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
-EXTRA = ["twin", "lora", "video"]  # run only when named
+EXTRA = ["twin", "lora", "video", "audio"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps": 3000, "batch": 48},
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64},
         "twin": {"steps": 4500, "batch": 64},
@@ -43,14 +45,18 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps
         "video": {"clips_per_image": 1, "batch": 4, "val_seeds": [11], "test_seeds": [21],
                   "runs": [{"name": "lr0.001", "lr": 1e-3, "steps": 3000, "keep": [1500, 3000]},
                            {"name": "spacetime", "lr": 1e-3, "steps": 2000, "keep": [1000, 2000], "spacetime": True,
-                            "from": ["lr0.001", 3000]}]}}
+                            "from": ["lr0.001", 3000]}]},
+        "audio": {"run": {"lr": 1e-3, "steps": 5000, "batch": 32, "channels": [64, 128], "keep": [2500, 3750, 5000]},
+                  "val_seeds": [11, 12, 13, 14], "test_seeds": [21, 22, 23, 24, 25, 26, 27, 28]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
          "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
          "twin": {"steps": 6, "batch": 8},
          "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2},
          "video": {"clips_per_image": 1, "batch": 2, "val_seeds": [11], "test_seeds": [21], "limit": 3, "eval_steps": 2,
                    "runs": [{"name": "lr0.001", "lr": 1e-3, "steps": 2, "keep": [2]},
-                            {"name": "spacetime", "lr": 1e-3, "steps": 2, "keep": [2], "spacetime": True, "from": ["lr0.001", 2]}]}}
+                            {"name": "spacetime", "lr": 1e-3, "steps": 2, "keep": [2], "spacetime": True, "from": ["lr0.001", 2]}]},
+         "audio": {"run": {"lr": 1e-3, "steps": 3, "batch": 4, "channels": [16, 32], "keep": [2, 3]}, "limit": 2, "eval_steps": 2,
+                   "val_seeds": [11], "test_seeds": [21]}}
 
 
 def main(argv: list[str]) -> int:
@@ -71,6 +77,7 @@ def main(argv: list[str]) -> int:
 
     from diffusion import PipelineError
     from gan import PipelineError as GanError
+    from sounds import SoundError
 
     run = "smoke" if args.smoke else "full"
     run_dir = os.path.join(HERE, "runs", run)
@@ -152,11 +159,21 @@ def main(argv: list[str]) -> int:
                 shutil.rmtree(os.path.join(run_dir, "video-checkpoints"), ignore_errors=True)
             out = os.path.join(run_dir, "micro-video") if args.smoke else os.path.join(args.out or shipped, "micro-video")
             video.run(run_dir, cache_dir, args.out or shipped, out, recipe["video"], args.seed, cmd)
+        if "audio" in todo:
+            import audio
+
+            shipped = os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models")
+            if args.smoke:
+                import shutil
+
+                shutil.rmtree(os.path.join(run_dir, "audio-checkpoints"), ignore_errors=True)
+            out = os.path.join(run_dir, "micro-audio") if args.smoke else os.path.join(args.out or shipped, "micro-audio")
+            audio.run(run_dir, cache_dir, out, recipe["audio"], args.seed, cmd)
         if "tfjs" in todo:
             import export_tfjs
 
             export_tfjs.run(models_dir, log)
-    except (D.DataError, PipelineError, GanError) as exc:
+    except (D.DataError, PipelineError, GanError, SoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -21,6 +21,8 @@
 //                              a 30-step generation with it and without (the slider's cost per strength change)
 //   video                      micro-video: one denoiser call for an 8-frame clip, a whole 8-frame 20-step clip with
 //                              its decoding (goal ≤ 5 s), on WASM
+//   audio                      micro-audio: one denoiser call, a whole 2-second sound (30 steps) and one Griffin–Lim
+//                              pass (32 iterations) on its picture, on WASM
 //   griffin_lim                one Griffin–Lim iteration on 2.4 s of sound (the vocoder slide runs 32 of them)
 //   guided                     CLIP-guided generation: one gradient step through decoder + CLIP (tfjs), a 100-step run
 import { spawnSync } from 'node:child_process'
@@ -119,6 +121,7 @@ out.gan_2d = await engines([], call('gan2d()'))
 out.image_gan = await engines([], call(`imageGan('wasm')`))
 out.lora = await engines([], call(`lora('wasm')`))
 out.video = await engines([], call(`video('wasm')`))
+out.audio = await engines([], call(`audio('wasm')`))
 out.griffin_lim = await engines([], call('griffinLim()'))
 out.guided = await engines([], call('guided()'))
 

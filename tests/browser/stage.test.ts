@@ -176,6 +176,18 @@ const CASES: StageCase[] = [
     second: f => f.getByTestId('paint-clear').click(),
   },
   {
+    component: 'AudioDiffusion',
+    shows: async f => `${await f.getByTestId('audio-diffusion').getAttribute('data-final')}#${await f.getByTestId('audio-prompt').inputValue()}`,
+    first: async (f) => {
+      await f.getByTestId('audio-steps').fill('4')
+      await f.getByTestId('audio-generate').click()
+    },
+    second: async (f) => {
+      await f.getByTestId('audio-prompt').fill('rain')
+      await f.getByTestId('audio-prompt').press('Enter')
+    },
+  },
+  {
     component: 'VideoScale',
     shows: async f => `${await f.getByTestId('video-scale').getAttribute('data-values')}#${await f.getByTestId('scale-seconds').inputValue()}#${await f.getByTestId('scale-row-pairs').innerText()}`,
     first: f => f.getByTestId('scale-micro').click(),

@@ -70,6 +70,24 @@ export async function video(backend: BackendPreference = 'wasm', runs = 3) {
   return { backend: v.image.backend, load_ms: +load.toFixed(1), denoiser_call_8_frames_ms: step, clip_8_frames_20_steps_ms: clip, per_step_ms: +(clip / 20).toFixed(2) }
 }
 
+/** micro-audio on WASM: one denoiser call (both guidance halves), a whole 2-second sound (30 steps), and one Griffin–Lim pass (32 iterations) on its picture. */
+export async function audio(backend: BackendPreference = 'wasm', runs = 3) {
+  const { loadAudio } = await import('../audio/load')
+  const { checkAudioParams, generateSound } = await import('../audio/sound')
+  const { hear } = await import('../audio/picture')
+  const t0 = performance.now()
+  const a = await loadAudio(`bench-audio-${backend}`, 'micro-audio', backend)
+  const load = performance.now() - t0
+  const { params } = checkAudioParams({ prompt: 'whistle at A4', seed: 1 }, a.config)
+  const cond = await a.nets.encodeText(['', params.prompt])
+  const x = new Float32Array(2 * 4096).map((_, i) => Math.sin(i))
+  const step = await median(runs * 3, () => a.nets.denoise(x, 500, cond))
+  let picture: Float32Array = new Float32Array(4096)
+  const sound = await median(runs, async () => { for await (const s of generateSound(a.nets, a.config, params)) picture = s.next })
+  const vocoder = await median(runs, () => hear(picture, a.config.sound, 32))
+  return { backend: a.backend, load_ms: +load.toFixed(1), denoiser_call_ms: step, sound_2s_30_steps_ms: sound, griffin_lim_32_iterations_ms: vocoder, seconds_of_sound: +(a.config.sound.samples / a.config.sound.sample_rate).toFixed(3) }
+}
+
 /** LoRA: loading the adapter (checked against the base), merging it into the UNet file, the merged session, a generation. */
 export async function lora(backend: BackendPreference = 'wasm', name = 'zumi-r4', runs = 3) {
   const { loadLora } = await import('../lora/load')

@@ -28,14 +28,14 @@ export function fitIds(ids: number[], maxLen: number): { ids: number[], truncate
   return { ids: [...ids.slice(0, maxLen - 1), ids[ids.length - 1]!], truncated: true }
 }
 
-/** The UNet step on an ORT session: ε̂ for a batch of latents at step t. */
-export function ortDenoise(ort: OrtLike, unet: SessionLike): DiffusionNets['denoise'] {
+/** The UNet step on an ORT session: ε̂ for a batch of square latents (`channels` deep) at step t. */
+export function ortDenoise(ort: OrtLike, unet: SessionLike, channels = 4): DiffusionNets['denoise'] {
   const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
   return async (x, t, cond) => {
     const per = x.length / cond.batch
-    const side = Math.round(Math.sqrt(per / 4))
+    const side = Math.round(Math.sqrt(per / channels))
     const out = await unet.run({
-      sample: f32(x, [cond.batch, 4, side, side]),
+      sample: f32(x, [cond.batch, channels, side, side]),
       timestep: f32(new Float32Array(cond.batch).fill(t), [cond.batch]),
       encoder_hidden_states: f32(cond.states, [cond.batch, cond.length, cond.width]),
       encoder_attention_mask: f32(cond.mask, [cond.batch, cond.length]),

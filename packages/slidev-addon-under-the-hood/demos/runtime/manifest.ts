@@ -23,7 +23,7 @@ export const RUNTIME_FILES = {
   tfjsThreaded: { served: 'tfjs/tfjs-backend-wasm-threaded-simd.wasm', package: '@tensorflow/tfjs-backend-wasm', file: 'dist/tfjs-backend-wasm-threaded-simd.wasm' },
 } as const satisfies Record<string, { served: string, package: string, file: string }>
 
-export type ModelKind = 'gpt' | 'clip' | 'diffusion' | 'video' | 'gan' | 'tokenizer'
+export type ModelKind = 'gpt' | 'clip' | 'diffusion' | 'video' | 'audio' | 'gan' | 'tokenizer'
 
 /** The files a folder of each kind must have: checked before any library touches it, full-size models too. */
 export const REQUIRED_FILES: Record<ModelKind, readonly string[]> = {
@@ -32,6 +32,7 @@ export const REQUIRED_FILES: Record<ModelKind, readonly string[]> = {
   diffusion: ['config.json', 'onnx/unet.onnx', 'onnx/vae_decoder.onnx', 'onnx/vae_encoder.onnx'],
   // The image model it extends is named in config.json (its `image_model`) and loaded as a diffusion model.
   video: ['config.json', 'onnx/video_unet.onnx'],
+  audio: ['config.json', 'onnx/unet.onnx', 'onnx/text_encoder.onnx'],
   // The generator snapshots are listed in config.json; the loader checks them once it has read it.
   gan: ['config.json'],
   tokenizer: ['tokenizer.json', 'tokenizer_config.json'],
@@ -78,6 +79,12 @@ export const MODELS: Readonly<Record<string, ShippedModel>> = {
     uses: ['micro-diffusion', 'micro-clip'],
     from: { folder: 'models/micro-video' },
     licence: 'MIT (weights); trained on clips made from Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',
+  },
+  'micro-audio': {
+    kind: 'audio',
+    demos: ['AudioDiffusion'],
+    from: { folder: 'models/micro-audio' },
+    licence: 'MIT (weights); trained on sounds synthesised by its pipeline and words spoken by espeak-ng (GPL-3.0 program; its output is data)',
   },
   'micro-gan': {
     kind: 'gan',

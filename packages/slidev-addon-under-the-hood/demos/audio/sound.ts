@@ -1,0 +1,156 @@
+/**
+ * Text → sound with micro-audio: the image model's sampler (demos/diffusion/sampler.ts) on pictures of
+ * sound instead of latents. The prompt is read word by word against the model's closed vocabulary (the
+ * words of its training captions); unknown words are left out and named. Continuation keeps the first
+ * columns of a given picture (a generated sound, a file, the microphone) and lets the model draw the rest,
+ * the way video extension keeps frames: at every step the given part is put back at that step's noise level.
+ */
+import type { OrtLike, SessionLike } from '../runtime/ort'
+import { ortDenoise } from '../diffusion/nets'
+import type { Conditioning, DiffusionConfig, DiffusionNets, GenerateParams, StepResult } from '../diffusion/sampler'
+import { checkParams, DiffusionInputError, generate, initialLatent, scheduleOf } from '../diffusion/sampler'
+import type { Picture, SoundFormat } from './picture'
+
+/** config.json of micro-audio: the sampler's settings, the vocabulary and the picture format. */
+export interface AudioConfig extends DiffusionConfig {
+  model_type: string
+  vocabulary: string[]
+  max_tokens: number
+  sound: SoundFormat
+  examples: string[]
+}
+
+/** The words of a prompt as the model reads them (training/sounds.py `tokens`). */
+export function wordsOf(prompt: string): string[] {
+  return prompt.toLowerCase().replace(/[:,.;!?"']/g, ' ').split(/\s+/).filter(Boolean)
+}
+
+export interface ReadPrompt {
+  /** [start] then the known words' ids, at most max_tokens. */
+  ids: number[]
+  known: string[]
+  unknown: string[]
+  /** Known words left out because the encoder reads at most max_tokens − 1. */
+  dropped: string[]
+}
+
+export function readPrompt(prompt: string, cfg: Pick<AudioConfig, 'vocabulary' | 'max_tokens'>): ReadPrompt {
+  const index = new Map(cfg.vocabulary.map((w, i) => [w, i]))
+  const words = wordsOf(prompt)
+  const known = words.filter(w => index.has(w) && !w.startsWith('['))
+  const unknown = [...new Set(words.filter(w => !index.has(w) || w.startsWith('[')))]
+  const kept = known.slice(0, cfg.max_tokens - 1)
+  return { ids: [1, ...kept.map(w => index.get(w)!)], known: kept, unknown, dropped: known.slice(cfg.max_tokens - 1) }
+}
+
+const PITCH_CLASSES = ['c', 'c#', 'd', 'd#', 'e', 'f', 'f#', 'g', 'g#', 'a', 'a#', 'b']
+const NOTE = /^[a-g]#?\d$/
+const PITCH_CLASS = /^[a-g]#?$/
+
+/** The vocabulary in groups, for the UI and the README: words, then notes in a range. */
+export function vocabularyGroups(cfg: Pick<AudioConfig, 'vocabulary'>): { words: string[], notes: string, pitchClasses: string[] } {
+  const v = cfg.vocabulary.filter(w => !w.startsWith('['))
+  const notes = v.filter(w => NOTE.test(w))
+  const pc = (n: string) => PITCH_CLASSES.indexOf(n)
+  const order = (n: string) => Number(n.at(-1)) * 12 + pc(n.slice(0, -1))
+  const sorted = [...notes].sort((a, b) => order(a) - order(b))
+  return {
+    words: v.filter(w => !NOTE.test(w) && !PITCH_CLASS.test(w)),
+    notes: sorted.length ? `${sorted[0]!.toUpperCase()} … ${sorted.at(-1)!.toUpperCase()}` : '',
+    pitchClasses: v.filter(w => PITCH_CLASS.test(w)).sort((a, b) => pc(a) - pc(b)).map(w => w.toUpperCase()),
+  }
+}
+
+export function describeVocabulary(cfg: Pick<AudioConfig, 'vocabulary'>): string {
+  const g = vocabularyGroups(cfg)
+  return `${g.words.join(', ')}; notes ${g.notes}; chord roots ${g.pitchClasses.join(' ')}`
+}
+
+/**
+ * Checks what a person typed (the sampler's checks) and says which words the model does not know: it
+ * still makes a sound from the words it knows (from none: the unconditional model).
+ */
+export function checkAudioParams(raw: { prompt?: unknown, seed?: unknown, steps?: unknown, guidance?: unknown }, cfg: AudioConfig): { params: GenerateParams, notes: string[], read: ReadPrompt } {
+  const { params, notes } = checkParams({ guidance: cfg.sampling.default_guidance, steps: cfg.sampling.default_steps, ...raw })
+  const read = readPrompt(params.prompt, cfg)
+  if (read.unknown.length) {
+    const list = read.unknown.slice(0, 6).map(w => `"${w.slice(0, 24)}"`).join(', ') + (read.unknown.length > 6 ? ` and ${read.unknown.length - 6} more` : '')
+    notes.push(`Not in its vocabulary, left out: ${list}. ${read.known.length ? `It reads: ${read.known.join(' ')}.` : 'No known word is left, so it draws any sound.'} It knows: ${describeVocabulary(cfg)}.`)
+  }
+  if (read.dropped.length)
+    notes.push(`It reads at most ${cfg.max_tokens - 1} words; left out: ${read.dropped.join(' ')}.`)
+  return { params, notes, read }
+}
+
+export interface AudioSessions {
+  /** onnx/text_encoder.onnx: input_ids, attention_mask → last_hidden_state, text_embeds */
+  text: SessionLike
+  /** onnx/unet.onnx: the picture [b, 1, 64, 64] */
+  unet: SessionLike
+}
+
+/** micro-audio behind the sampler's interface. There is no autoencoder: `decode` hands the picture back. */
+export function audioNets(ort: OrtLike, s: AudioSessions, cfg: AudioConfig): DiffusionNets {
+  return {
+    async encodeText(prompts) {
+      const read = prompts.map(p => readPrompt(p, cfg))
+      const L = Math.max(...read.map(r => r.ids.length))
+      const B = prompts.length
+      const ids = new BigInt64Array(B * L)
+      const mask = new BigInt64Array(B * L)
+      const maskF = new Float32Array(B * L)
+      read.forEach((r, b) => r.ids.forEach((id, j) => {
+        ids[b * L + j] = BigInt(id)
+        mask[b * L + j] = 1n
+        maskF[b * L + j] = 1
+      }))
+      const out = await s.text.run({ input_ids: new ort.Tensor('int64', ids, [B, L]), attention_mask: new ort.Tensor('int64', mask, [B, L]) })
+      const states = out.last_hidden_state!
+      const pooled = out.text_embeds!
+      return {
+        batch: B,
+        length: L,
+        states: Float32Array.from(states.data as Float32Array),
+        mask: maskF,
+        pooled: Float32Array.from(pooled.data as Float32Array),
+        width: states.dims[2]!,
+        pooledWidth: pooled.dims[1]!,
+        tokens: read.map(r => r.ids.length),
+        truncated: read.map(r => r.dropped.length > 0),
+      } satisfies Conditioning
+    },
+    denoise: ortDenoise(ort, s.unet, 1),
+    async decode(latents) {
+      return Float32Array.from(latents)
+    },
+  }
+}
+
+/** A picture whose first `columns` columns are given (continuation). */
+export interface GivenSound { picture: Picture, columns: number }
+
+/** The replace hook: the given columns, noised to level t with the run's own starting noise. */
+export function keepColumns(cfg: AudioConfig, given: GivenSound, start: Float32Array): (x: Float32Array, t: number) => void {
+  const ab = scheduleOf(cfg).alphaBar
+  const { rows, frames } = cfg.sound
+  if (given.picture.length !== rows * frames)
+    throw new DiffusionInputError(`a given sound picture has ${rows} × ${frames} values, not ${given.picture.length}`)
+  return (x, t) => {
+    const a = Math.sqrt(ab[t]!)
+    const b = Math.sqrt(1 - ab[t]!)
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < given.columns; c++) {
+        const i = r * frames + c
+        x[i] = a * given.picture[i]! + b * start[i]!
+      }
+    }
+  }
+}
+
+/** Every step of one sound's generation; with `given`, a continuation of the given columns. */
+export async function* generateSound(nets: DiffusionNets, cfg: AudioConfig, params: GenerateParams,
+  opts: { given?: GivenSound, signal?: AbortSignal, start?: Float32Array } = {}): AsyncGenerator<StepResult> {
+  const start = opts.start ?? initialLatent(cfg, params.seed)
+  const replace = opts.given && opts.given.columns > 0 ? keepColumns(cfg, opts.given, start) : undefined
+  yield * generate(nets, cfg, params, { start, signal: opts.signal, replace })
+}
