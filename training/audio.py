@@ -30,7 +30,7 @@ import sounds as S
 from diffusion import OPSET, T, T_START, UNCOND_DROPOUT, timesteps
 from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params
 from lora import wilson
-from util import atomic_torch_save, cosine_lr, log, optimizer_step
+from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step
 
 MAX_TOKENS = 8
 PATCH = 4
@@ -340,20 +340,6 @@ def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metric
         json.dump(metrics, f, indent=2)
 
 
-def _cached(path: str, key: dict, work):
-    """A measurement, kept beside the checkpoints (slow; the same key gives the same numbers)."""
-    if os.path.exists(path):
-        with open(path) as f:
-            st = json.load(f)
-        if st.get("key") == key:
-            return st["value"]
-    value = work()
-    with open(path + ".tmp", "w") as f:
-        json.dump({"key": key, "value": value}, f)
-    os.replace(path + ".tmp", path)
-    return value
-
-
 def _summary(m: dict) -> dict:
     out = {}
     for kind in ("whistle", "pair", "sweep"):
@@ -384,7 +370,7 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
     cands = []
     for k in sorted(snaps):
         key = {"step": k, "seeds": recipe["val_seeds"], "pairs": val_pairs, "notes": notes, "eval_steps": steps, "run": r}
-        v = _cached(os.path.join(ck_dir, f"val-{k}.json"), key,
+        v = cached_json(os.path.join(ck_dir, f"val-{k}.json"), key,
                     lambda: measure(*restored(k), tok, recipe["val_seeds"], val_pairs, notes, steps))
         c = {"steps": k, **_summary(v), "loss": round(snaps[k]["loss"], 4), "seconds": round(snaps[k]["seconds"], 1)}
         c["score"] = c["whistle"]["right"] + c["pair"]["right"] + c["sweep"]["right"]
@@ -395,7 +381,7 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
     model, text = restored(best["steps"])
     key = {"step": best["steps"], "seeds": recipe["test_seeds"], "pairs": test_pairs, "notes": notes, "eval_steps": steps, "run": r}
     # The test seeds and pairs, once, for the card (kept, so a re-export does not look again).
-    test = _cached(os.path.join(ck_dir, "test.json"), key,
+    test = cached_json(os.path.join(ck_dir, "test.json"), key,
                    lambda: measure(model, text, tok, recipe["test_seeds"], test_pairs, notes, steps))
     m = {"data": counts, "sounds": len(caps), "vocabulary": len(tok.vocab), "run": r, "candidates": cands, "chosen": best,
          "val_seeds": recipe["val_seeds"], "test_seeds": recipe["test_seeds"], "val_pairs": val_pairs, "test_pairs": test_pairs,

@@ -68,6 +68,23 @@ def load_checkpoint(path: str, meta: dict, name: str, error: type[Exception] = R
     return st
 
 
+def cached_json(path: str, key: dict, work):
+    """A slow measurement kept beside the checkpoints as JSON: the stored value when it was made for the same
+    `key`, else `work()`, stored."""
+    import json
+
+    if os.path.exists(path):
+        with open(path) as f:
+            st = json.load(f)
+        if st.get("key") == key:
+            return st["value"]
+    value = work()
+    with open(path + ".tmp", "w") as f:
+        json.dump({"key": key, "value": value}, f)
+    os.replace(path + ".tmp", path)
+    return value
+
+
 def cosine_lr(step: int, steps: int, warm: int) -> float:
     """Linear warm-up over `warm` steps, then cosine decay to zero at `steps`."""
     return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / steps)))

@@ -36,7 +36,7 @@ from diffusion import T, T_START, UNCOND_DROPOUT, OPSET, PipelineError, TextCach
 from diffusion_model import UNet, count_params, cosine_alpha_bar, norm, timestep_embedding
 from lora import shipped_base, wilson
 from train_clip import ClipData, to_pixels
-from util import atomic_torch_save, cosine_lr, log, optimizer_step
+from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step
 
 MOTIONS = ["still", "moving left", "moving right", "moving up", "moving down", "zooming in", "zooming out", "spinning"]
 FRAMES = 8
@@ -486,20 +486,6 @@ def export(folder: str, model: VideoUNet, text: TextCache, vae, scale: float, x0
         json.dump(metrics, f, indent=2)
 
 
-def _cached(path: str, key: dict, work):
-    """A measurement, kept beside the checkpoints (it is slow; the same key gives the same numbers)."""
-    if os.path.exists(path):
-        with open(path) as f:
-            st = json.load(f)
-        if st.get("key") == key:
-            return st["value"]
-    value = work()
-    with open(path + ".tmp", "w") as f:
-        json.dump({"key": key, "value": value}, f)
-    os.replace(path + ".tmp", path)
-    return value
-
-
 def _strip(rows: list[torch.Tensor]) -> np.ndarray:
     """Clips [F, 3, 32, 32] in [-1, 1] -> one RGB picture, a row of frames per clip."""
     return np.concatenate([np.concatenate([((f.permute(1, 2, 0).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8) for f in c], 1)
@@ -634,7 +620,7 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dic
             key = {"lr": r["lr"], "steps": k, "seeds": val_seeds, "subjects": vd.val, "eval_steps": eval_steps}
             if r["name"] != f"lr{r['lr']:g}":
                 key["run"] = r["name"]
-            c = {**_cached(os.path.join(ck_dir, f"val-{r['name']}-{k}.json"), key, validate), "run": r["name"],
+            c = {**cached_json(os.path.join(ck_dir, f"val-{r['name']}-{k}.json"), key, validate), "run": r["name"],
                  "spacetime": bool(r.get("spacetime")), "from": r.get("from")}
             cands.append(c)
             log(f"video {r['name']} step {k}: validation {c['right']}/{c['n']} motions right {c['per_motion']}")
@@ -643,9 +629,9 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dic
     model.load_state_dict({**model.state_dict(), **snaps[best["steps"]]["state"]})
     key = {"lr": best["lr"], "steps": best["steps"], "seeds": test_seeds, "subjects": vd.test, "eval_steps": eval_steps, "run": best["run"]}
     # The test subjects, once, for the card (kept, so a re-export does not look again).
-    test = _cached(os.path.join(ck_dir, "test.json"), key,
+    test = cached_json(os.path.join(ck_dir, "test.json"), key,
                    lambda: measure(model, vae, scale, text, ds, vd.test, test_seeds, x0_clip, steps=eval_steps))
-    ref = _cached(os.path.join(ck_dir, "reference.json"), key,
+    ref = cached_json(os.path.join(ck_dir, "reference.json"), key,
                   lambda: real_and_independent(vae, scale, unet, text, ds, vd.test, x0_clip, steps=eval_steps))
     seconds = best["seconds"] + sum(snaps_of[x["from"][0]][x["from"][1]]["seconds"] for x in recipe["runs"] if x["name"] == best["run"] and x.get("from"))
     m = {"frames": FRAMES, "motions": MOTIONS, "train_clips": len(vd.latents), "train_subjects": len(vd.train),

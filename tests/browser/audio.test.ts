@@ -5,11 +5,14 @@
  * person gives wrong (unknown words, a file that is not sound, no microphone) is explained.
  * (ONNX/PyTorch parity and the pitch of "whistle at A4": tests/unit/audio.test.ts.)
  */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Locator } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { deckPage, ready } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
-import { wav } from '../lib/sound'
+import { played, recordPlayed, wav } from '../lib/sound'
 
 const slides = await deckSlides()
 const no = slides.find(s => s.content.includes('<AudioDiffusion'))!.no
@@ -29,16 +32,7 @@ describe('text → sound, live', () => {
 
   it('denoises the picture step by step, plays it, and repeats for a seed', async () => {
     const { page } = s.w
-    // Record what reaches an AudioBuffer (headless Chromium has no speakers, but the buffer is real).
-    await page.addInitScript(() => {
-      const w = window as unknown as { __played: number[][] }
-      w.__played = []
-      const copy = AudioBuffer.prototype.copyToChannel
-      AudioBuffer.prototype.copyToChannel = function (src: Float32Array<ArrayBuffer>, ch: number, at?: number) {
-        w.__played.push(Array.from(src))
-        return copy.call(this, src, ch, at)
-      }
-    })
+    await recordPlayed(page)
     await page.goto(`${s.deck.url}/${no}?backend=wasm`)
     const f = await ready(page, no)
     expect(await f.getAttribute('data-backend')).toBe('wasm')
@@ -51,12 +45,12 @@ describe('text → sound, live', () => {
     await expect.poll(() => f.getByTestId('audio-where').innerText()).toMatch(/step 1 \/ 30/)
     expect(await f.getByTestId('audio-x0').getAttribute('src')).not.toBe(end)
     await f.getByTestId('audio-play').click()
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __played: number[][] }).__played.length)).toBe(1)
-    const played = (await page.evaluate(() => (window as unknown as { __played: number[][] }).__played))[0]!
-    const peak = Math.max(...played.map(Math.abs))
+    await expect.poll(async () => (await played(page)).length).toBe(1)
+    const heard = (await played(page))[0]!
+    const peak = Math.max(...heard.map(Math.abs))
     expect(peak).toBeLessThanOrEqual(0.9 + 1e-6) // normalised, below 0 dBFS
     expect(peak).toBeGreaterThan(0.05) // and not silence
-    expect(played.length).toBe(17152)
+    expect(heard.length).toBe(17152)
     // the same seed: the same picture; another seed: another
     await f.getByTestId('audio-steps').fill('8')
     const a = await next(f, () => f.getByTestId('audio-generate').click())
@@ -86,6 +80,12 @@ describe('text → sound, live', () => {
     const shown = await ad.getAttribute('data-final')
     await f.getByTestId('audio-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('quiet on set') })
     await expect.poll(() => f.getByTestId('audio-input-message').innerText()).toMatch(/notes\.txt" is not a sound/)
+    expect(await ad.getAttribute('data-final')).toBe(shown)
+    // a 30-minute recording at CD quality is over the limit: refused at once, before any decoding
+    const big = join(mkdtempSync(join(tmpdir(), 'uth-')), 'whole-take.wav')
+    writeFileSync(big, Buffer.alloc(51 * 1024 * 1024))
+    await f.getByTestId('audio-file').setInputFiles(big)
+    await expect.poll(() => f.getByTestId('audio-input-message').innerText()).toMatch(/whole-take\.wav" is 51 MB; sounds up to 50 MB/)
     expect(await ad.getAttribute('data-final')).toBe(shown)
     // no microphone here (headless, no permission): a clear message, nothing frozen
     await f.getByTestId('audio-mic').click()

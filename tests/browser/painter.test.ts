@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { deckPage, ready } from '../lib/deck'
 import { deckSlides } from '../lib/slides'
+import { played, recordPlayed } from '../lib/sound'
 import { peakHz, stft } from '../../packages/slidev-addon-under-the-hood/demos/spectrogram/engine'
 import { CANVAS } from '../../packages/slidev-addon-under-the-hood/demos/vocoder/paint'
 
@@ -17,16 +18,7 @@ describe('draw a sound', () => {
 
   it('a drawn line plays as a tone at its height', async () => {
     const { page } = s.w
-    // Record what reaches an AudioBuffer (headless Chromium has no speakers, but the buffer is real).
-    await page.addInitScript(() => {
-      const w = window as unknown as { __played: number[][] }
-      w.__played = []
-      const copy = AudioBuffer.prototype.copyToChannel
-      AudioBuffer.prototype.copyToChannel = function (src: Float32Array<ArrayBuffer>, ch: number, at?: number) {
-        w.__played.push(Array.from(src))
-        return copy.call(this, src, ch, at)
-      }
-    })
+    await recordPlayed(page)
     await page.goto(`${s.deck.url}/${no}`)
     const f = await ready(page, no)
     const painter = f.getByTestId('painter')
@@ -46,10 +38,10 @@ describe('draw a sound', () => {
     await expect.poll(() => painter.getAttribute('data-strokes')).toBe('1')
     await expect.poll(() => painter.getAttribute('data-ready'), { timeout: 60_000 }).toBe('yes')
     await f.getByTestId('paint-play').click()
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __played: number[][] }).__played.length)).toBe(1)
-    const played = Float32Array.from((await page.evaluate(() => (window as unknown as { __played: number[][] }).__played))[0]!)
-    expect(Math.max(...played.map(Math.abs))).toBeLessThanOrEqual(1)
-    const spec = stft(played, CANVAS.sampleRate, CANVAS.size, CANVAS.hop)
+    await expect.poll(async () => (await played(page)).length).toBe(1)
+    const heard = Float32Array.from((await played(page))[0]!)
+    expect(Math.max(...heard.map(Math.abs))).toBeLessThanOrEqual(1)
+    const spec = stft(heard, CANVAS.sampleRate, CANVAS.size, CANVAS.hop)
     const mid = spec.frames.slice(Math.round(spec.frames.length * 0.4), Math.round(spec.frames.length * 0.6))
     // the drawn height, within the pixel the mouse could hit (maxHz / height) and one FFT bin
     const tolerance = CANVAS.maxHz / box.height + spec.binHz

@@ -1,4 +1,5 @@
-/** Sounds made for the tests. */
+/** Sounds made for the tests, and the sound a page plays. */
+import type { Page } from 'playwright-core'
 
 /** A mono 16-bit PCM WAV file of a sine. */
 export function wav(hz: number, seconds: number, rate = 8000): Buffer {
@@ -18,4 +19,24 @@ export function wav(hz: number, seconds: number, rate = 8000): Buffer {
   b.writeUInt32LE(n * 2, 40)
   for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin(2 * Math.PI * hz * i / rate)), 44 + i * 2)
   return b
+}
+
+/**
+ * Records every buffer of samples the page hands to an AudioBuffer (headless Chromium has no speakers, but
+ * the buffer is real). Call before the page loads; `played(page)` returns them in order.
+ */
+export async function recordPlayed(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __played: number[][] }
+    w.__played = []
+    const copy = AudioBuffer.prototype.copyToChannel
+    AudioBuffer.prototype.copyToChannel = function (src: Float32Array<ArrayBuffer>, ch: number, at?: number) {
+      w.__played.push(Array.from(src))
+      return copy.call(this, src, ch, at)
+    }
+  })
+}
+
+export function played(page: Page): Promise<number[][]> {
+  return page.evaluate(() => (window as unknown as { __played: number[][] }).__played)
 }

@@ -13,14 +13,10 @@ import { checkAudioParams, describeVocabulary, generateSound, readPrompt } from 
 import { hear, loudestRow, magnitudesOf, pictureOf, pitchOf, rowHz, rowNote, wavFile } from '../../packages/slidev-addon-under-the-hood/demos/audio/picture'
 import { loadAudioNode } from '../../packages/slidev-addon-under-the-hood/demos/audio/node'
 import type { StepResult } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
+import { maxDiff } from '../lib/numbers'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const SMOKE = join(ROOT, 'training', 'runs', 'smoke')
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
 async function last(gen: AsyncGenerator<StepResult>): Promise<Float32Array> {
   let x: Float32Array | undefined
   for await (const s of gen) x = s.next
@@ -83,7 +79,7 @@ describe('the picture of a sound, heard', () => {
     for (const hz of [220, 523.25, 1760]) {
       const x = Float32Array.from({ length: f.samples }, (_, i) => 0.4 * Math.sin(2 * Math.PI * hz * i / f.sample_rate))
       const { sound, distance } = hear(pictureOf(x, f), f, 32)
-      expect(Math.abs(pitchOf(sound, f.sample_rate) / hz - 1)).toBeLessThan(0.01)
+      expect(Math.abs(pitchOf(sound, f.sample_rate) / hz - 1)).toBeLessThan(0.02) // a third of a semitone
       expect(distance!).toBeLessThan(0.5)
       let peak = 0
       for (const v of sound) peak = Math.max(peak, Math.abs(v))

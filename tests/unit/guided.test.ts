@@ -11,6 +11,7 @@ import { TfGraph, UnsupportedOpError } from '../../packages/slidev-addon-under-t
 import { GuidedRun } from '../../packages/slidev-addon-under-the-hood/demos/guided/engine'
 import { gaussianNoise } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/schedule'
 import { folderId, loadOrtNode, loadTfNode, loadTransformersNode, nodeSession, SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
+import { maxDiff } from '../lib/numbers'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const folders: [string, string][] = [['shipped', SHIPPED_MODELS]]
@@ -25,12 +26,6 @@ async function graph(dir: string, name: string) {
   return new TfGraph(tf, spec, bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength))
 }
 
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length)
-  let d = 0
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!))
-  return d
-}
 
 describe.each(folders)('tfjs graphs (%s)', (_label, modelsDir) => {
   it.each([

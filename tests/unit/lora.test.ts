@@ -13,6 +13,7 @@ import { baseWeight, bindLora, checkLoraConfig, heatmapRgba, layerHeatmaps, laye
 import type { LoraAdapter, Tensor } from '../../packages/slidev-addon-under-the-hood/demos/lora/engine'
 import { moduleOfNode, onnxMatMulWeights, readFloats } from '../../packages/slidev-addon-under-the-hood/demos/lora/onnx'
 import { baseUnetBytes, loadLoraNode, loraNetsNode } from '../../packages/slidev-addon-under-the-hood/demos/lora/node'
+import { maxDiff } from '../lib/numbers'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const SHIPPED_LORA = join(SHIPPED_MODELS, 'micro-diffusion', 'lora')
@@ -28,11 +29,6 @@ beforeAll(async () => { diffusion = await loadDiffusionNode(SHIPPED_MODELS) })
 function open(dir: string): LoraAdapter {
   const config = checkLoraConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), dir)
   return bindLora(config, parseSafetensors(new Uint8Array(readFileSync(join(dir, config.file)))), base, 'micro-diffusion')
-}
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
 }
 
 it('ships at least two ranks of one adapter, whose subject is named as emoji-datasource spells it', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { folderId, loadTransformersNode, SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
 import { toPixelValues } from '../../packages/slidev-addon-under-the-hood/demos/clip/preprocess'
+import { maxDiff } from '../lib/numbers'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const folders: [string, string][] = [['shipped', SHIPPED_MODELS]]
@@ -24,12 +25,6 @@ interface Parity {
   image_embeds: number[]
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>) {
-  expect(a.length).toBe(b.length)
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(Number(a[i]) - Number(b[i])))
-  return m
-}
 
 /** Bytes in a folder, leaving out some subfolders (tfjs/: the image encoder again, as a TensorFlow.js graph). */
 function folderSize(dir: string, skip: readonly string[] = []): number {

@@ -13,6 +13,7 @@ import { loadDiffusionNode } from '../../packages/slidev-addon-under-the-hood/de
 import { fitIds, repeatConditioning } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/nets'
 import { mapLatents, MAX_PER_CALL, seedGrid } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/explore'
 import type { DiffusionConfig } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
+import { maxDiff } from '../lib/numbers'
 import {
   checkParams, ddimStep, DiffusionInputError, generate, generateImage, guidanceTexts, guide, initialLatent, planarToRgba,
   rgbaToPlanar, slerp, stepSeed, timesteps,
@@ -26,12 +27,6 @@ const smoke = join(ROOT, 'training', 'runs', 'smoke', 'models')
 if (existsSync(join(smoke, 'micro-diffusion')))
   folders.push(['smoke export', smoke, false])
 
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length)
-  let d = 0
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!))
-  return d
-}
 
 describe('sampler maths', () => {
   it('visits T … 1 in even strides (half up), then the clean image', () => {

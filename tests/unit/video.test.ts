@@ -12,14 +12,10 @@ import { checkVideoParams, generateClip, givenFrames, parseMotion, splitFrames, 
 import type { VideoConfig } from '../../packages/slidev-addon-under-the-hood/demos/video/clip'
 import { loadVideoNode } from '../../packages/slidev-addon-under-the-hood/demos/video/node'
 import { judged, motionOf } from '../../packages/slidev-addon-under-the-hood/demos/video/motion'
+import { maxDiff } from '../lib/numbers'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const SMOKE = join(ROOT, 'training', 'runs', 'smoke')
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
 
 /** The shipped model, and the smoke run's when `npm test` has just trained one (its image model is the shipped one). */
 const runs: [string, string, string][] = [['shipped', SHIPPED_MODELS, 'micro-video']]

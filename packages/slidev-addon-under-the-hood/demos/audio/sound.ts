@@ -6,8 +6,8 @@
  * the way video extension keeps frames: at every step the given part is put back at that step's noise level.
  */
 import type { OrtLike, SessionLike } from '../runtime/ort'
-import { ortDenoise } from '../diffusion/nets'
-import type { Conditioning, DiffusionConfig, DiffusionNets, GenerateParams, StepResult } from '../diffusion/sampler'
+import { ortDenoise, ortEncodeIds } from '../diffusion/nets'
+import type { DiffusionConfig, DiffusionNets, GenerateParams, StepResult } from '../diffusion/sampler'
 import { checkParams, DiffusionInputError, generate, initialLatent, scheduleOf } from '../diffusion/sampler'
 import type { Picture, SoundFormat } from './picture'
 
@@ -92,33 +92,10 @@ export interface AudioSessions {
 /** micro-audio behind the sampler's interface. There is no autoencoder: `decode` hands the picture back. */
 export function audioNets(ort: OrtLike, s: AudioSessions, cfg: AudioConfig): DiffusionNets {
   return {
-    async encodeText(prompts) {
-      const read = prompts.map(p => readPrompt(p, cfg))
-      const L = Math.max(...read.map(r => r.ids.length))
-      const B = prompts.length
-      const ids = new BigInt64Array(B * L)
-      const mask = new BigInt64Array(B * L)
-      const maskF = new Float32Array(B * L)
-      read.forEach((r, b) => r.ids.forEach((id, j) => {
-        ids[b * L + j] = BigInt(id)
-        mask[b * L + j] = 1n
-        maskF[b * L + j] = 1
-      }))
-      const out = await s.text.run({ input_ids: new ort.Tensor('int64', ids, [B, L]), attention_mask: new ort.Tensor('int64', mask, [B, L]) })
-      const states = out.last_hidden_state!
-      const pooled = out.text_embeds!
-      return {
-        batch: B,
-        length: L,
-        states: Float32Array.from(states.data as Float32Array),
-        mask: maskF,
-        pooled: Float32Array.from(pooled.data as Float32Array),
-        width: states.dims[2]!,
-        pooledWidth: pooled.dims[1]!,
-        tokens: read.map(r => r.ids.length),
-        truncated: read.map(r => r.dropped.length > 0),
-      } satisfies Conditioning
-    },
+    encodeText: async prompts => ortEncodeIds(ort, s.text, prompts.map((p) => {
+      const r = readPrompt(p, cfg)
+      return { ids: r.ids, truncated: r.dropped.length > 0 }
+    })),
     denoise: ortDenoise(ort, s.unet, 1),
     async decode(latents) {
       return Float32Array.from(latents)

@@ -28,6 +28,37 @@ export function fitIds(ids: number[], maxLen: number): { ids: number[], truncate
   return { ids: [...ids.slice(0, maxLen - 1), ids[ids.length - 1]!], truncated: true }
 }
 
+/**
+ * A text encoder on an ORT session (input_ids, attention_mask → last_hidden_state, text_embeds) for prompts
+ * already turned into ids: the conditioning the sampler takes, shorter rows padded and masked.
+ */
+export async function ortEncodeIds(ort: OrtLike, text: SessionLike, rows: { ids: number[], truncated: boolean }[]): Promise<Conditioning> {
+  const L = Math.max(...rows.map(f => f.ids.length))
+  const B = rows.length
+  const ids = new BigInt64Array(B * L)
+  const mask = new BigInt64Array(B * L)
+  const maskF = new Float32Array(B * L)
+  rows.forEach((f, b) => f.ids.forEach((id, j) => {
+    ids[b * L + j] = BigInt(id)
+    mask[b * L + j] = 1n
+    maskF[b * L + j] = 1
+  }))
+  const out = await text.run({ input_ids: new ort.Tensor('int64', ids, [B, L]), attention_mask: new ort.Tensor('int64', mask, [B, L]) })
+  const states = out.last_hidden_state!
+  const pooled = out.text_embeds!
+  return {
+    batch: B,
+    length: L,
+    states: Float32Array.from(states.data as Float32Array),
+    mask: maskF,
+    pooled: Float32Array.from(pooled.data as Float32Array),
+    width: states.dims[2]!,
+    pooledWidth: pooled.dims[1]!,
+    tokens: rows.map(f => f.ids.length),
+    truncated: rows.map(f => f.truncated),
+  }
+}
+
 /** The UNet step on an ORT session: ε̂ for a batch of square latents (`channels` deep) at step t. */
 export function ortDenoise(ort: OrtLike, unet: SessionLike, channels = 4): DiffusionNets['denoise'] {
   const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
@@ -53,33 +84,7 @@ export function withUnet(nets: DiffusionNets, ort: OrtLike, unet: SessionLike): 
 export function ortNets(ort: OrtLike, s: DiffusionSessions, encodeIds: EncodeIds, maxLen = 32): DiffusionNets {
   const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
   return {
-    async encodeText(prompts) {
-      const fitted = prompts.map(p => fitIds(encodeIds(p), maxLen))
-      const L = Math.max(...fitted.map(f => f.ids.length))
-      const B = prompts.length
-      const ids = new BigInt64Array(B * L)
-      const mask = new BigInt64Array(B * L)
-      const maskF = new Float32Array(B * L)
-      fitted.forEach((f, b) => f.ids.forEach((id, j) => {
-        ids[b * L + j] = BigInt(id)
-        mask[b * L + j] = 1n
-        maskF[b * L + j] = 1
-      }))
-      const out = await s.text.run({ input_ids: new ort.Tensor('int64', ids, [B, L]), attention_mask: new ort.Tensor('int64', mask, [B, L]) })
-      const states = out.last_hidden_state!
-      const pooled = out.text_embeds!
-      return {
-        batch: B,
-        length: L,
-        states: Float32Array.from(states.data as Float32Array),
-        mask: maskF,
-        pooled: Float32Array.from(pooled.data as Float32Array),
-        width: states.dims[2]!,
-        pooledWidth: pooled.dims[1]!,
-        tokens: fitted.map(f => f.ids.length),
-        truncated: fitted.map(f => f.truncated),
-      } satisfies Conditioning
-    },
+    encodeText: async prompts => ortEncodeIds(ort, s.text, prompts.map(p => fitIds(encodeIds(p), maxLen))),
     denoise: ortDenoise(ort, s.unet),
     async decode(latents, n) {
       const side = Math.round(Math.sqrt(latents.length / n / 4))
