@@ -176,5 +176,47 @@ class VideoMeasure(unittest.TestCase):
         self.assertLess(V.motion_of(spin.flip(0))["turn"], -0.2)
 
 
+class AudioData(unittest.TestCase):
+    """micro-audio's training sounds and the measures its card's figures come from (training/sounds.py)."""
+
+    def test_every_caption_makes_its_sound(self):
+        import random
+
+        import numpy as np
+        import sounds as S
+
+        rng = random.Random(5)
+        # a whistle lights its own row, and is heard at its pitch after the picture goes through Griffin–Lim
+        for note in ("C3", "A4", "F#6"):
+            pic = S.picture_of(S.synth(f"whistle at {note}", rng))
+            self.assertEqual(int(np.argmax(pic.max(axis=1))), round(S.note_row(S.note_hz(note))))
+            heard = S.pitch_of(S.griffin_lim(S.magnitudes_of(pic)))
+            self.assertLess(abs(heard / S.note_hz(note) - 1), 0.03, note)
+        # the fundamental of a harmonic sound, not its loudest harmonic
+        self.assertLess(abs(S.pitch_of(S.synth("organ at G3", rng)) / S.note_hz("G3") - 1), 0.01)
+        self.assertGreater(S.sweep_slope(S.picture_of(S.synth("rising brass", rng))), 2)
+        self.assertLess(S.sweep_slope(S.picture_of(S.synth("falling whistle", rng))), -2)
+        for kind, caps in S.all_captions().items():
+            if kind == "spoken":
+                continue
+            x = S.synth(caps[0], rng)
+            self.assertEqual(len(x), S.LENGTH)
+            self.assertTrue(0.3 < float(np.abs(x).max()) <= 0.6, caps[0])
+        # held-out pairs are real captions and never in the training captions' list
+        notes = S.all_captions()["note"]
+        for pair in S.VAL_PAIRS + S.TEST_PAIRS:
+            self.assertIn(pair, notes)
+        self.assertEqual(set(S.VAL_PAIRS) & set(S.TEST_PAIRS), set())
+
+    def test_vocabulary_reads_prompts(self):
+        import sounds as S
+
+        self.assertEqual(S.tokens("Spoken: Quiet on set!"), ["spoken", "quiet", "on", "set"])
+        v = S.vocabulary()
+        self.assertEqual(v[:2], ["[pad]", "[start]"])
+        for w in ("whistle", "a4", "c#5", "major", "action", "nine"):
+            self.assertIn(w, v)
+
+
 if __name__ == "__main__":
     unittest.main()
