@@ -84,13 +84,21 @@ def unpatchify(x):
 
 
 class AudioUNet(nn.Module):
-    def __init__(self, cfg: UNetConfig):
+    """The UNet on the patched picture. With `positions`, a learned table (one value per patch channel and
+    place, starting at zero) is added to the patches: it tells the network which row it is drawing, which
+    its convolutions alone only guess from the picture's edges (a note's pitch is its row)."""
+
+    def __init__(self, cfg: UNetConfig, positions: bool = False):
         super().__init__()
         self.cfg = cfg
         self.unet = UNet(cfg)
+        self.pos = nn.Parameter(torch.zeros(1, PATCH * PATCH, 16, 16)) if positions else None
 
     def forward(self, sample, timestep, context, mask, pooled):
-        return unpatchify(self.unet(patchify(sample), timestep, context, mask, pooled))
+        x = patchify(sample)
+        if self.pos is not None:
+            x = x + self.pos
+        return unpatchify(self.unet(x, timestep, context, mask, pooled))
 
 
 def unet_config(channels=(64, 128), top_attention: bool = False) -> UNetConfig:
@@ -144,12 +152,23 @@ def loss_of(model: AudioUNet, text: TextEncoder, tok: Tokens, x0, caps, ab, g) -
     return (w * (pred - eps).pow(2).mean(dim=(1, 2, 3))).mean()
 
 
-def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int, ckpt: str) -> dict[int, dict]:
-    """Trains denoiser and text encoder together; keeps their state at each step in run['keep']. Resumable."""
+def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int, ckpt: str, init: dict | None = None) -> dict[int, dict]:
+    """Trains denoiser and text encoder together (fresh, or from `init`: another run's snapshot, new parts at
+    their start); keeps their state at each step in run['keep']. The learning rate follows a cosine over
+    run['steps']; run['stop'] ends the run earlier. Resumable."""
     meta = {"lr": run["lr"], "steps": run["steps"], "batch": run["batch"], "seed": seed, "channels": run["channels"],
             "n": len(caps), "vocab": tok.vocab}
+    for k in ("positions", "from"):
+        if run.get(k):
+            meta[k] = run[k]
+    stop = run.get("stop", run["steps"])
     torch.manual_seed(seed)
-    model, text = AudioUNet(unet_config(run["channels"])), TextEncoder(len(tok.vocab))
+    model, text = AudioUNet(unet_config(run["channels"]), positions=bool(run.get("positions"))), TextEncoder(len(tok.vocab))
+    if init:
+        missing = model.load_state_dict(init["model"], strict=False).missing_keys
+        if any(k != "pos" for k in missing):
+            raise RuntimeError(f"the snapshot does not fit this model: {missing}")
+        text.load_state_dict(init["text"])
     params = list(model.parameters()) + list(text.parameters())
     opt = torch.optim.AdamW(params, lr=run["lr"], weight_decay=0.01, betas=(0.9, 0.99))
     snaps, hist, start, spent = {}, [], 0, 0.0
@@ -166,9 +185,10 @@ def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int
     ab = cosine_alpha_bar(T).float()
     t0 = time.time() - spent
     both = nn.ModuleList([model, text])
-    for step in range(start, run["steps"]):
-        rng = random.Random(seed * 7_000_003 + step)
-        g = torch.Generator().manual_seed(seed * 1_000_003 + step)
+    salt = 0 if not run.get("from") else 5_000_011
+    for step in range(start, stop):
+        rng = random.Random(seed * 7_000_003 + step + salt)
+        g = torch.Generator().manual_seed(seed * 1_000_003 + step + salt)
         idx = [rng.randrange(len(caps)) for _ in range(run["batch"])]
         cs = [caps[i] if rng.random() >= UNCOND_DROPOUT else "" for i in idx]
         loss = loss_of(model, text, tok, pics[idx], cs, ab, g)
@@ -178,9 +198,9 @@ def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int
             snaps[done] = {"model": {k: v.clone() for k, v in model.state_dict().items()},
                            "text": {k: v.clone() for k, v in text.state_dict().items()},
                            "seconds": time.time() - t0, "loss": float(np.mean(hist[-100:]))}
-        if done % 100 == 0 or done == run["steps"]:
-            log(f"audio: step {done}/{run['steps']} loss {np.mean(hist[-100:]):.4f} ({(time.time() - t0) / (done - 0):.2f} s/step)")
-        if done % 500 == 0 and done < run["steps"]:
+        if done % 100 == 0 or done == stop:
+            log(f"audio {run.get('name', '')}: step {done}/{stop} loss {np.mean(hist[-100:]):.4f} ({(time.time() - t0) / (done - 0):.2f} s/step)")
+        if done % 500 == 0 and done < stop:
             atomic_torch_save({"meta": meta, "model": model.state_dict(), "text": text.state_dict(), "opt": opt.state_dict(),
                                "snaps": snaps, "history": hist, "step": done, "seconds": time.time() - t0}, ckpt)
     atomic_torch_save({"meta": meta, "snaps": snaps, "done": True, "history": hist}, ckpt)
@@ -354,36 +374,52 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
     tok = Tokens(S.vocabulary())
     ck_dir = os.path.join(run_dir, "audio-checkpoints")
     os.makedirs(ck_dir, exist_ok=True)
-    r = recipe["run"]
-    snaps = train(r, pics, caps, tok, seed, os.path.join(ck_dir, "train.pt"))
     notes = S.WHISTLE_NOTES if not recipe.get("limit") else S.WHISTLE_NOTES[:2]
     val_pairs = S.VAL_PAIRS if not recipe.get("limit") else S.VAL_PAIRS[:1]
     test_pairs = S.TEST_PAIRS if not recipe.get("limit") else S.TEST_PAIRS[:1]
     steps = recipe.get("eval_steps", STEPS)
 
-    def restored(k: int):
-        model, text = AudioUNet(unet_config(r["channels"])), TextEncoder(len(tok.vocab))
-        model.load_state_dict(snaps[k]["model"])
-        text.load_state_dict(snaps[k]["text"])
+    # The runs in order; a run continued from another starts from that run's snapshot.
+    snaps_of: dict[str, dict[int, dict]] = {}
+    for r in recipe["runs"]:
+        init = snaps_of[r["from"][0]][r["from"][1]] if r.get("from") else None
+        name = "train.pt" if r["name"] == recipe["runs"][0]["name"] else f"train-{r['name']}.pt"
+        snaps_of[r["name"]] = train(r, pics, caps, tok, seed, os.path.join(ck_dir, name), init)
+
+    def restored(r: dict, k: int):
+        model = AudioUNet(unet_config(r["channels"]), positions=bool(r.get("positions")))
+        text = TextEncoder(len(tok.vocab))
+        model.load_state_dict(snaps_of[r["name"]][k]["model"])
+        text.load_state_dict(snaps_of[r["name"]][k]["text"])
         return model.eval(), text.eval()
 
+    def spent(r: dict, k: int) -> float:
+        """Training seconds up to snapshot k of run r, with the runs it continues."""
+        own = snaps_of[r["name"]][k]["seconds"]
+        if not r.get("from"):
+            return own
+        parent = next(x for x in recipe["runs"] if x["name"] == r["from"][0])
+        return own + spent(parent, r["from"][1])
+
     cands = []
-    for k in sorted(snaps):
-        key = {"step": k, "seeds": recipe["val_seeds"], "pairs": val_pairs, "notes": notes, "eval_steps": steps, "run": r}
-        v = cached_json(os.path.join(ck_dir, f"val-{k}.json"), key,
-                    lambda: measure(*restored(k), tok, recipe["val_seeds"], val_pairs, notes, steps))
-        c = {"steps": k, **_summary(v), "loss": round(snaps[k]["loss"], 4), "seconds": round(snaps[k]["seconds"], 1)}
-        c["score"] = c["whistle"]["right"] + c["pair"]["right"] + c["sweep"]["right"]
-        cands.append(c)
-        log(f"audio step {k}: validation whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs "
-            f"{c['pair']['right']}/{c['pair']['n']}, sweeps {c['sweep']['right']}/{c['sweep']['n']}")
-    best = max(cands, key=lambda c: (c["score"], -c["steps"]))
-    model, text = restored(best["steps"])
-    key = {"step": best["steps"], "seeds": recipe["test_seeds"], "pairs": test_pairs, "notes": notes, "eval_steps": steps, "run": r}
+    for r in recipe["runs"]:
+        for k in sorted(snaps_of[r["name"]]):
+            key = {"step": k, "seeds": recipe["val_seeds"], "pairs": val_pairs, "notes": notes, "eval_steps": steps, "run": r}
+            v = cached_json(os.path.join(ck_dir, f"val-{r['name']}-{k}.json"), key,
+                            lambda: measure(*restored(r, k), tok, recipe["val_seeds"], val_pairs, notes, steps))
+            c = {"run": r["name"], "steps": k, **_summary(v), "loss": round(snaps_of[r["name"]][k]["loss"], 4), "seconds": round(spent(r, k), 1)}
+            c["score"] = c["whistle"]["right"] + c["pair"]["right"] + c["sweep"]["right"]
+            cands.append(c)
+            log(f"audio {r['name']} step {k}: validation whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs "
+                f"{c['pair']['right']}/{c['pair']['n']}, sweeps {c['sweep']['right']}/{c['sweep']['n']}")
+    best = max(cands, key=lambda c: (c["score"], -c["seconds"]))
+    chosen = next(x for x in recipe["runs"] if x["name"] == best["run"])
+    model, text = restored(chosen, best["steps"])
+    key = {"step": best["steps"], "seeds": recipe["test_seeds"], "pairs": test_pairs, "notes": notes, "eval_steps": steps, "run": chosen}
     # The test seeds and pairs, once, for the card (kept, so a re-export does not look again).
     test = cached_json(os.path.join(ck_dir, "test.json"), key,
-                   lambda: measure(model, text, tok, recipe["test_seeds"], test_pairs, notes, steps))
-    m = {"data": counts, "sounds": len(caps), "vocabulary": len(tok.vocab), "run": r, "candidates": cands, "chosen": best,
+                       lambda: measure(model, text, tok, recipe["test_seeds"], test_pairs, notes, steps))
+    m = {"data": counts, "sounds": len(caps), "vocabulary": len(tok.vocab), "runs": recipe["runs"], "run": chosen, "candidates": cands, "chosen": best,
          "val_seeds": recipe["val_seeds"], "test_seeds": recipe["test_seeds"], "val_pairs": val_pairs, "test_pairs": test_pairs,
          "test": _summary(test), "test_rows": test["rows"], "train_seconds": best["seconds"],
          "params": {"unet": count_params(model), "text_encoder": count_params(text)},
@@ -435,7 +471,10 @@ def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
     t, ch = m["test"], m["chosen"]
     snd = cfg["sound"]
     pct = lambda x: f"{x['right']} / {x['n']}** ({x['rate']:.0%}; 95 % Wilson interval {x['ci95'][0]:.0%} – {x['ci95'][1]:.0%})"
-    cands = "; ".join(f"step {c['steps']}: whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs {c['pair']['right']}/{c['pair']['n']}, "
+    runs = "; ".join(f"`{x['name']}`: learning rate {x['lr']:g}, cosine over {x['steps']} steps" + (f", stopped at step {x['stop']}" if x.get('stop') else "")
+                     + (", with a learned table of positions added to the patches" if x.get("positions") else "")
+                     + (f", continued from `{x['from'][0]}` at step {x['from'][1]}" if x.get("from") else "") for x in m["runs"])
+    cands = "; ".join(f"{c['run']} at step {c['steps']}: whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs {c['pair']['right']}/{c['pair']['n']}, "
                       f"sweeps {c['sweep']['right']}/{c['sweep']['n']}" for c in m["candidates"])
     misses = [r for r in m["test_rows"] if r["kind"] == "whistle" and not r["right"]]
     miss_notes = ", ".join(sorted({r["prompt"].split()[-1] for r in misses})) or "none"
@@ -455,7 +494,7 @@ browser) turns the picture into sound. Made by this project's pipeline (`trainin
 | denoiser | micro-diffusion's UNet design on the picture cut into 4 × 4 patches (16 × 16 × 16), cross-attention to the prompt: **{m['params']['unet']:,}** parameters |
 | text encoder | its own: a table of {m['vocabulary']} words and two transformer layers ({m['params']['text_encoder']:,} parameters), trained with the denoiser; the prompt's other words are left out, and the deck names them |
 | file | `onnx/unet.onnx` and `onnx/text_encoder.onnx`, {size_bytes / 1e6:.1f} MB together (fp32) |
-| training | {ch['steps']} steps of {m['run']['batch']} sounds at learning rate {m['run']['lr']:g} (cosine), {m['train_seconds'] / 60:.0f} min on 2 CPU cores; min-SNR weighting, 12 % of prompts dropped for classifier-free guidance |
+| training | run `{ch['run']}` at step {ch['steps']}, {m['run']['batch']} sounds a step ({m['train_seconds'] / 60:.0f} min on 2 CPU cores in all); min-SNR weighting, 12 % of prompts dropped for classifier-free guidance |
 | sampler | DDIM, {m['sampler']['steps']} steps, guidance {m['sampler']['guidance']:g} (the unconditional half: no words) |
 
 ## Data
@@ -478,8 +517,8 @@ Goals: "whistle at <note>" within 3 % for ≥ 80 % of seeds ({goal_w}); rising s
 Whistle notes missed on some test seed: {miss_notes}.
 
 ## How it was chosen (validation seeds {", ".join(str(x) for x in m['val_seeds'])} and the validation pairs only)
-One recipe, with snapshots scored on validation: {cands}. The best was kept
-(step {ch['steps']}). All rows are in `metrics.json`.
+The runs: {runs}. Their snapshots, scored on validation: {cands}. The best was kept
+({ch['run']} at step {ch['steps']}). All rows are in `metrics.json`.
 
 ## Limits
 It knows only the words of its captions, 2 seconds at 8 kHz, and a picture with one row per semitone:
