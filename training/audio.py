@@ -28,11 +28,12 @@ import torch.nn.functional as F
 
 import sounds as S
 from diffusion import OPSET, T, T_START, UNCOND_DROPOUT, timesteps
-from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params
+from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params, timestep_embedding
 from lora import wilson
 from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step
 
 MAX_TOKENS = 8
+PITCH_SCALE = 10.0  # a row's number in the pitch code (rows 0 … 63 → 0 … 630, the code's fastest wave turns once per 0.6 row)
 PATCH = 4
 STEPS, GUIDANCE = 30, 3.0
 DATA_VERSION = 1
@@ -53,11 +54,24 @@ class Block(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    """Word ids [b, L] (0 = padding, the first id is [start]) → token states [b, L, width] and their masked mean."""
+    """Word ids [b, L] (0 = padding, the first id is [start]) → token states [b, L, width] and their masked mean.
 
-    def __init__(self, vocab: int, width: int = 64, layers: int = 2, heads: int = 4):
+    With `rows` (one per word: the picture row a note name means, −1 for other words), a word that names a
+    pitch also carries its pitch as a number: a sinusoidal code of its row (as a diffusion step is coded),
+    through a learned layer that starts at zero, added to the word's vector. Neighbouring notes then get
+    neighbouring codes, so what the model learns for one note carries over to the next (Stable Audio gives its
+    model the sound's timing as numbers in the same way)."""
+
+    def __init__(self, vocab: int, width: int = 64, layers: int = 2, heads: int = 4, rows: list[float] | None = None):
         super().__init__()
         self.tok = nn.Embedding(vocab, width)
+        if rows is not None:
+            self.register_buffer("row_of", torch.tensor(rows, dtype=torch.float32))
+            self.pitch = nn.Linear(width, width)
+            nn.init.zeros_(self.pitch.weight)
+            nn.init.zeros_(self.pitch.bias)
+        else:
+            self.pitch = None
         self.pos = nn.Parameter(torch.randn(MAX_TOKENS, width) * 0.02)
         nn.init.normal_(self.tok.weight, std=0.02)
         self.blocks = nn.ModuleList([Block(width, heads) for _ in range(layers)])
@@ -65,6 +79,10 @@ class TextEncoder(nn.Module):
 
     def forward(self, ids, mask):
         x = self.tok(ids) + self.pos[: ids.shape[1]]
+        if self.pitch is not None:
+            r = self.row_of[ids]
+            code = timestep_embedding(r.clamp(min=0).reshape(-1) * PITCH_SCALE, x.shape[-1]).reshape(x.shape)
+            x = x + self.pitch(code) * (r >= 0).to(x.dtype)[..., None]
         for b in self.blocks:
             x = b(x, mask)
         x = self.ln(x)
@@ -104,6 +122,10 @@ class AudioUNet(nn.Module):
 def unet_config(channels=(64, 128), top_attention: bool = False) -> UNetConfig:
     return UNetConfig(latent_channels=PATCH * PATCH, channels=tuple(channels), emb_dim=256, context_dim=64, pooled_dim=64, heads=4,
                       top_attention=top_attention)
+
+
+def text_encoder(tok: "Tokens", run: dict) -> TextEncoder:
+    return TextEncoder(len(tok.vocab), rows=S.token_rows(tok.vocab) if run.get("pitch") else None)
 
 
 class Tokens:
@@ -158,17 +180,17 @@ def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int
     run['steps']; run['stop'] ends the run earlier. Resumable."""
     meta = {"lr": run["lr"], "steps": run["steps"], "batch": run["batch"], "seed": seed, "channels": run["channels"],
             "n": len(caps), "vocab": tok.vocab}
-    for k in ("positions", "from"):
+    for k in ("positions", "pitch", "from"):
         if run.get(k):
             meta[k] = run[k]
     stop = run.get("stop", run["steps"])
     torch.manual_seed(seed)
-    model, text = AudioUNet(unet_config(run["channels"]), positions=bool(run.get("positions"))), TextEncoder(len(tok.vocab))
+    model, text = AudioUNet(unet_config(run["channels"]), positions=bool(run.get("positions"))), text_encoder(tok, run)
     if init:
         missing = model.load_state_dict(init["model"], strict=False).missing_keys
-        if any(k != "pos" for k in missing):
+        missing += text.load_state_dict(init["text"], strict=False).missing_keys
+        if any(k not in ("pos", "row_of", "pitch.weight", "pitch.bias") for k in missing):
             raise RuntimeError(f"the snapshot does not fit this model: {missing}")
-        text.load_state_dict(init["text"])
     params = list(model.parameters()) + list(text.parameters())
     opt = torch.optim.AdamW(params, lr=run["lr"], weight_decay=0.01, betas=(0.9, 0.99))
     snaps, hist, start, spent = {}, [], 0, 0.0
@@ -388,7 +410,7 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
 
     def restored(r: dict, k: int):
         model = AudioUNet(unet_config(r["channels"]), positions=bool(r.get("positions")))
-        text = TextEncoder(len(tok.vocab))
+        text = text_encoder(tok, r)
         model.load_state_dict(snaps_of[r["name"]][k]["model"])
         text.load_state_dict(snaps_of[r["name"]][k]["text"])
         return model.eval(), text.eval()
@@ -473,6 +495,7 @@ def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
     pct = lambda x: f"{x['right']} / {x['n']}** ({x['rate']:.0%}; 95 % Wilson interval {x['ci95'][0]:.0%} – {x['ci95'][1]:.0%})"
     runs = "; ".join(f"`{x['name']}`: learning rate {x['lr']:g}, cosine over {x['steps']} steps" + (f", stopped at step {x['stop']}" if x.get('stop') else "")
                      + (", with a learned table of positions added to the patches" if x.get("positions") else "")
+                     + (", with note names also read as numbers (a code of their row added to the word's vector)" if x.get("pitch") else "")
                      + (f", continued from `{x['from'][0]}` at step {x['from'][1]}" if x.get("from") else "") for x in m["runs"])
     cands = "; ".join(f"{c['run']} at step {c['steps']}: whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs {c['pair']['right']}/{c['pair']['n']}, "
                       f"sweeps {c['sweep']['right']}/{c['sweep']['n']}" for c in m["candidates"])

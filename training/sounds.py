@@ -433,6 +433,20 @@ def tokens(caption: str) -> list[str]:
     return caption.lower().split()
 
 
+def token_rows(vocab: list[str]) -> list[float]:
+    """The picture row each word names as a pitch: a note ("a4") its own row, a chord root ("c") its note in
+    octave 4 (as the captions mean it); −1 for every other word."""
+    out = []
+    for w in vocab:
+        if len(w) >= 2 and w[-1].isdigit() and w[:-1] in NAMES:
+            out.append(float(round(note_row(note_hz(w)))))
+        elif w in NAMES:
+            out.append(float(round(note_row(note_hz(w + "4")))))
+        else:
+            out.append(-1.0)
+    return out
+
+
 def vocabulary() -> list[str]:
     words = sorted({w for caps in all_captions().values() for c in caps for w in tokens(c)})
     return ["[pad]", "[start]"] + words
