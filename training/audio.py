@@ -28,12 +28,11 @@ import torch.nn.functional as F
 
 import sounds as S
 from diffusion import OPSET, T, T_START, UNCOND_DROPOUT, timesteps
-from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params, timestep_embedding
+from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params
 from lora import wilson
 from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step
 
 MAX_TOKENS = 8
-PITCH_SCALE = 10.0  # a row's number in the pitch code (rows 0 … 63 → 0 … 630, the code's fastest wave turns once per 0.6 row)
 PATCH = 4
 STEPS, GUIDANCE = 30, 3.0
 DATA_VERSION = 1
@@ -54,24 +53,11 @@ class Block(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    """Word ids [b, L] (0 = padding, the first id is [start]) → token states [b, L, width] and their masked mean.
+    """Word ids [b, L] (0 = padding, the first id is [start]) → token states [b, L, width] and their masked mean."""
 
-    With `rows` (one per word: the picture row a note name means, −1 for other words), a word that names a
-    pitch also carries its pitch as a number: a sinusoidal code of its row (as a diffusion step is coded),
-    through a learned layer that starts at zero, added to the word's vector. Neighbouring notes then get
-    neighbouring codes, so what the model learns for one note carries over to the next (Stable Audio gives its
-    model the sound's timing as numbers in the same way)."""
-
-    def __init__(self, vocab: int, width: int = 64, layers: int = 2, heads: int = 4, rows: list[float] | None = None):
+    def __init__(self, vocab: int, width: int = 64, layers: int = 2, heads: int = 4):
         super().__init__()
         self.tok = nn.Embedding(vocab, width)
-        if rows is not None:
-            self.register_buffer("row_of", torch.tensor(rows, dtype=torch.float32))
-            self.pitch = nn.Linear(width, width)
-            nn.init.zeros_(self.pitch.weight)
-            nn.init.zeros_(self.pitch.bias)
-        else:
-            self.pitch = None
         self.pos = nn.Parameter(torch.randn(MAX_TOKENS, width) * 0.02)
         nn.init.normal_(self.tok.weight, std=0.02)
         self.blocks = nn.ModuleList([Block(width, heads) for _ in range(layers)])
@@ -79,10 +65,6 @@ class TextEncoder(nn.Module):
 
     def forward(self, ids, mask):
         x = self.tok(ids) + self.pos[: ids.shape[1]]
-        if self.pitch is not None:
-            r = self.row_of[ids]
-            code = timestep_embedding(r.clamp(min=0).reshape(-1) * PITCH_SCALE, x.shape[-1]).reshape(x.shape)
-            x = x + self.pitch(code) * (r >= 0).to(x.dtype)[..., None]
         for b in self.blocks:
             x = b(x, mask)
         x = self.ln(x)
@@ -91,9 +73,9 @@ class TextEncoder(nn.Module):
 
 
 def patchify(x):
-    """[b, 1, 64, 64] → [b, 16, 16, 16] (4 × 4 patches as channels)."""
-    b = x.shape[0]
-    return x.reshape(b, 16, PATCH, 16, PATCH).permute(0, 2, 4, 1, 3).reshape(b, PATCH * PATCH, 16, 16)
+    """[b, c, 64, 64] → [b, 16·c, 16, 16] (4 × 4 patches as channels)."""
+    b, c = x.shape[:2]
+    return x.reshape(b, c, 16, PATCH, 16, PATCH).permute(0, 1, 3, 5, 2, 4).reshape(b, c * PATCH * PATCH, 16, 16)
 
 
 def unpatchify(x):
@@ -104,19 +86,46 @@ def unpatchify(x):
 class AudioUNet(nn.Module):
     """The UNet on the patched picture. With `positions`, a learned table (one value per patch channel and
     place, starting at zero) is added to the patches: it tells the network which row it is drawing, which
-    its convolutions alone only guess from the picture's edges (a note's pitch is its row)."""
+    its convolutions alone only guess from the picture's edges (a note's pitch is its row).
 
-    def __init__(self, cfg: UNetConfig, positions: bool = False):
+    With `hint`, the pitches the prompt names come in as a second picture beside the noisy one: 1 on the rows
+    of the named notes (sounds.pitch_rows), 0 elsewhere, the same at every moment. Singing synthesisers are
+    given their pitch this way (DiffSinger conditions on the melody's pitch curve); the words still say what
+    sound to make there. The hint's input weights start at zero, so the model starts as it was."""
+
+    def __init__(self, cfg: UNetConfig, positions: bool = False, hint: bool = False):
         super().__init__()
         self.cfg = cfg
         self.unet = UNet(cfg)
         self.pos = nn.Parameter(torch.zeros(1, PATCH * PATCH, 16, 16)) if positions else None
+        self.hint = hint
+        if hint:
+            old = self.unet.conv_in
+            self.unet.conv_in = nn.Conv2d(2 * PATCH * PATCH, old.out_channels, 3, padding=1)
 
-    def forward(self, sample, timestep, context, mask, pooled):
+    def forward(self, sample, timestep, context, mask, pooled, rows=None):
         x = patchify(sample)
         if self.pos is not None:
             x = x + self.pos
+        if self.hint:
+            h = rows[:, None, :, None].expand(-1, 1, -1, sample.shape[-1])
+            x = torch.cat([x, patchify(h)], 1)
         return unpatchify(self.unet(x, timestep, context, mask, pooled))
+
+    def load_base(self, state: dict) -> None:
+        """Loads a snapshot of a model without the hint (or without the position table): the new parts start
+        at zero, so the model computes what the snapshot did."""
+        state = dict(state)
+        w = state.get("unet.conv_in.weight")
+        if self.hint and w is not None and w.shape[1] == PATCH * PATCH:
+            state["unet.conv_in.weight"] = torch.cat([w, torch.zeros_like(w)], 1)
+        missing = self.load_state_dict(state, strict=False).missing_keys
+        if any(k != "pos" for k in missing):
+            raise RuntimeError(f"the snapshot does not fit this model: {missing}")
+
+
+def audio_unet(run: dict) -> "AudioUNet":
+    return AudioUNet(unet_config(run["channels"]), positions=bool(run.get("positions")), hint=bool(run.get("hint")))
 
 
 def unet_config(channels=(64, 128), top_attention: bool = False) -> UNetConfig:
@@ -124,14 +133,19 @@ def unet_config(channels=(64, 128), top_attention: bool = False) -> UNetConfig:
                       top_attention=top_attention)
 
 
-def text_encoder(tok: "Tokens", run: dict) -> TextEncoder:
-    return TextEncoder(len(tok.vocab), rows=S.token_rows(tok.vocab) if run.get("pitch") else None)
-
-
 class Tokens:
     def __init__(self, vocab: list[str]):
         self.vocab = vocab
         self.index = {w: i for i, w in enumerate(vocab)}
+
+    @staticmethod
+    def rows(texts: list[str]) -> torch.Tensor:
+        """The pitch hint of each prompt: [n, 64], 1 on the rows its words name."""
+        out = torch.zeros(len(texts), S.BINS)
+        for i, t in enumerate(texts):
+            for r in S.pitch_rows(S.tokens(t)):
+                out[i, r] = 1
+        return out
 
     def ids(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         rows = [[1] + [self.index[w] for w in S.tokens(t) if w in self.index][: MAX_TOKENS - 1] for t in texts]
@@ -170,7 +184,7 @@ def loss_of(model: AudioUNet, text: TextEncoder, tok: Tokens, x0, caps, ab, g) -
     xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
     snr = ab[t] / (1 - ab[t])
     w = snr.clamp(max=5.0) / snr
-    pred = model(xt, t.float(), ctx, mask, pooled)
+    pred = model(xt, t.float(), ctx, mask, pooled, tok.rows(caps))
     return (w * (pred - eps).pow(2).mean(dim=(1, 2, 3))).mean()
 
 
@@ -180,17 +194,15 @@ def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int
     run['steps']; run['stop'] ends the run earlier. Resumable."""
     meta = {"lr": run["lr"], "steps": run["steps"], "batch": run["batch"], "seed": seed, "channels": run["channels"],
             "n": len(caps), "vocab": tok.vocab}
-    for k in ("positions", "pitch", "from"):
+    for k in ("positions", "hint", "from"):
         if run.get(k):
             meta[k] = run[k]
     stop = run.get("stop", run["steps"])
     torch.manual_seed(seed)
-    model, text = AudioUNet(unet_config(run["channels"]), positions=bool(run.get("positions"))), text_encoder(tok, run)
+    model, text = audio_unet(run), TextEncoder(len(tok.vocab))
     if init:
-        missing = model.load_state_dict(init["model"], strict=False).missing_keys
-        missing += text.load_state_dict(init["text"], strict=False).missing_keys
-        if any(k not in ("pos", "row_of", "pitch.weight", "pitch.bias") for k in missing):
-            raise RuntimeError(f"the snapshot does not fit this model: {missing}")
+        model.load_base(init["model"])
+        text.load_state_dict(init["text"])
     params = list(model.parameters()) + list(text.parameters())
     opt = torch.optim.AdamW(params, lr=run["lr"], weight_decay=0.01, betas=(0.9, 0.99))
     snaps, hist, start, spent = {}, [], 0, 0.0
@@ -244,6 +256,7 @@ def sample(model: AudioUNet, text: TextEncoder, tok: Tokens, prompts: list[str],
     b = len(prompts)
     ids, mask = tok.ids([""] * b + prompts)
     ctx, pooled = text(ids, mask)
+    rows = tok.rows([""] * b + prompts)
     x = noise.double()
     ts = timesteps(steps)
 
@@ -258,7 +271,7 @@ def sample(model: AudioUNet, text: TextEncoder, tok: Tokens, prompts: list[str],
     x = put_back(x, ts[0])
     for k, t in enumerate(ts):
         s = ts[k + 1] if k + 1 < len(ts) else 0
-        e_u, e_c = model(torch.cat([x, x]).float(), torch.full((2 * b,), float(t)), ctx, mask, pooled).double().chunk(2)
+        e_u, e_c = model(torch.cat([x, x]).float(), torch.full((2 * b,), float(t)), ctx, mask, pooled, rows).double().chunk(2)
         eps = e_u + guidance * (e_c - e_u)
         a_t, a_s = ab[t], ab[s]
         x0 = ((x - (1 - a_t).sqrt() * eps) / a_t.sqrt()).clamp(-1, 1)
@@ -304,8 +317,8 @@ class UNetWrap(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds):
-        return self.model(sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds)
+    def forward(self, sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds, pitch_rows=None):
+        return self.model(sample, timestep, encoder_hidden_states, encoder_attention_mask, text_embeds, pitch_rows)
 
 
 class TextWrap(nn.Module):
@@ -333,12 +346,14 @@ def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metric
     with torch.no_grad():
         ctx, pooled = text(ids, mask)
     upath = os.path.join(folder, "onnx", "unet.onnx")
-    torch.onnx.export(UNetWrap(model), (torch.randn(2, 1, 64, 64), torch.tensor([500.0, 500.0]), ctx, mask, pooled), upath,
+    hint = (tok.rows(["", "whistle at A4"]),) if model.hint else ()
+    torch.onnx.export(UNetWrap(model), (torch.randn(2, 1, 64, 64), torch.tensor([500.0, 500.0]), ctx, mask, pooled, *hint), upath,
                       opset_version=OPSET, do_constant_folding=True,
-                      input_names=["sample", "timestep", "encoder_hidden_states", "encoder_attention_mask", "text_embeds"],
+                      input_names=["sample", "timestep", "encoder_hidden_states", "encoder_attention_mask", "text_embeds"] + (["pitch_rows"] if hint else []),
                       output_names=["noise_pred"],
                       dynamic_axes={"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch", 1: "tokens"},
-                                    "encoder_attention_mask": {0: "batch", 1: "tokens"}, "text_embeds": {0: "batch"}, "noise_pred": {0: "batch"}})
+                                    "encoder_attention_mask": {0: "batch", 1: "tokens"}, "text_embeds": {0: "batch"}, "noise_pred": {0: "batch"},
+                                    **({"pitch_rows": {0: "batch"}} if hint else {})})
     onnx.checker.check_model(onnx.load(upath))
     # parity: tokens, the text encoder, one denoiser step, a 4-step sound picture, a continuation, the analysis
     g = torch.Generator().manual_seed(7)
@@ -347,7 +362,7 @@ def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metric
     with torch.no_grad():
         pctx, ppooled = text(pids, pmask)
         smp = torch.randn((2, 1, 64, 64), generator=g)
-        eps = model(smp, torch.tensor([700.0, 700.0]), pctx[:2], pmask[:2], ppooled[:2])
+        eps = model(smp, torch.tensor([700.0, 700.0]), pctx[:2], pmask[:2], ppooled[:2], tok.rows(prompts[:2]))
     noise = start_noise(3)
     pic = sample(model, text, tok, ["whistle at A4"], noise, steps=4)
     cols = torch.zeros(1, 1, 64, 64)
@@ -357,7 +372,7 @@ def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metric
     t = np.arange(S.LENGTH) / S.SR
     ana = (0.3 * np.sin(2 * np.pi * 440 * t) + 0.1 * np.sin(2 * np.pi * 1234.5 * t) * (t > 1)).astype(np.float32)
     r = lambda a, d=6: [round(float(v), d) for v in np.asarray(a).flatten()]
-    parity = {"tokens": {"prompts": prompts, "ids": pids.tolist(), "mask": pmask.tolist()},
+    parity = {"tokens": {"prompts": prompts, "ids": pids.tolist(), "mask": pmask.tolist(), "pitch_rows": [S.pitch_rows(S.tokens(p)) for p in prompts]},
               "text": {"last_hidden_state": r(pctx), "text_embeds": r(ppooled)},
               "step": {"timestep": 700, "sample": r(smp), "noise_pred": r(eps)},
               "sound": {"prompt": "whistle at A4", "steps": 4, "guidance": GUIDANCE, "noise": r(noise), "picture": r(pic, 5)},
@@ -368,6 +383,7 @@ def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metric
     cfg = {"model_type": "micro-audio", "vocabulary": tok.vocab, "max_tokens": MAX_TOKENS,
            "sound": {"sample_rate": S.SR, "n_fft": S.NFFT, "hop": S.HOP, "frames": S.FRAMES, "rows": S.BINS, "row0_hz": S.F_LOW,
                      "row_a4": S.ROW_A4, "db_floor": S.DB_FLOOR, "db_per_unit": 40, "samples": S.LENGTH},
+           "pitch_hint": model.hint,
            "schedule": {"kind": "cosine", "T": T},
            "latent": {"channels": 1, "size": 64, "scaling_factor": 1},
            "image": {"size": 64, "channels": 1},
@@ -409,8 +425,8 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
         snaps_of[r["name"]] = train(r, pics, caps, tok, seed, os.path.join(ck_dir, name), init)
 
     def restored(r: dict, k: int):
-        model = AudioUNet(unet_config(r["channels"]), positions=bool(r.get("positions")))
-        text = text_encoder(tok, r)
+        model = audio_unet(r)
+        text = TextEncoder(len(tok.vocab))
         model.load_state_dict(snaps_of[r["name"]][k]["model"])
         text.load_state_dict(snaps_of[r["name"]][k]["text"])
         return model.eval(), text.eval()
@@ -495,7 +511,7 @@ def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
     pct = lambda x: f"{x['right']} / {x['n']}** ({x['rate']:.0%}; 95 % Wilson interval {x['ci95'][0]:.0%} – {x['ci95'][1]:.0%})"
     runs = "; ".join(f"`{x['name']}`: learning rate {x['lr']:g}, cosine over {x['steps']} steps" + (f", stopped at step {x['stop']}" if x.get('stop') else "")
                      + (", with a learned table of positions added to the patches" if x.get("positions") else "")
-                     + (", with note names also read as numbers (a code of their row added to the word's vector)" if x.get("pitch") else "")
+                     + (", with the pitch hint (the rows the prompt's notes name, as a second picture)" if x.get("hint") else "")
                      + (f", continued from `{x['from'][0]}` at step {x['from'][1]}" if x.get("from") else "") for x in m["runs"])
     cands = "; ".join(f"{c['run']} at step {c['steps']}: whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs {c['pair']['right']}/{c['pair']['n']}, "
                       f"sweeps {c['sweep']['right']}/{c['sweep']['n']}" for c in m["candidates"])
@@ -516,6 +532,7 @@ browser) turns the picture into sound. Made by this project's pipeline (`trainin
 | sound | {snd['samples'] / snd['sample_rate']:.3f} s, {snd['sample_rate']:,} Hz mono; windows of {snd['n_fft']} samples, {snd['hop']} apart; loudness {snd['db_floor']:g} … 0 dBFS per pixel |
 | denoiser | micro-diffusion's UNet design on the picture cut into 4 × 4 patches (16 × 16 × 16), cross-attention to the prompt: **{m['params']['unet']:,}** parameters |
 | text encoder | its own: a table of {m['vocabulary']} words and two transformer layers ({m['params']['text_encoder']:,} parameters), trained with the denoiser; the prompt's other words are left out, and the deck names them |
+{"| pitch | the notes the prompt names are also read by a rule into the rows they mean (A4 → row " + str(snd['row_a4']) + "; a chord's root → its triad in octave 4) and given to the UNet as a second picture beside the noisy one, as singing synthesisers are given their melody (DiffSinger); the words say what sound to make there |" if cfg.get('pitch_hint') else ""}
 | file | `onnx/unet.onnx` and `onnx/text_encoder.onnx`, {size_bytes / 1e6:.1f} MB together (fp32) |
 | training | run `{ch['run']}` at step {ch['steps']}, {m['run']['batch']} sounds a step ({m['train_seconds'] / 60:.0f} min on 2 CPU cores in all); min-SNR weighting, 12 % of prompts dropped for classifier-free guidance |
 | sampler | DDIM, {m['sampler']['steps']} steps, guidance {m['sampler']['guidance']:g} (the unconditional half: no words) |

@@ -433,18 +433,21 @@ def tokens(caption: str) -> list[str]:
     return caption.lower().split()
 
 
-def token_rows(vocab: list[str]) -> list[float]:
-    """The picture row each word names as a pitch: a note ("a4") its own row, a chord root ("c") its note in
-    octave 4 (as the captions mean it); −1 for every other word."""
-    out = []
-    for w in vocab:
+def pitch_rows(words: list[str]) -> list[int]:
+    """The picture rows a prompt's words name as pitches (the rule the deck's prompt reader follows too): a note
+    ("a4") its row; a chord or arpeggio root ("c", meant in octave 4) its triad (major unless "minor" is said),
+    the arpeggio with the octave above."""
+    rows = set()
+    for w in words:
         if len(w) >= 2 and w[-1].isdigit() and w[:-1] in NAMES:
-            out.append(float(round(note_row(note_hz(w)))))
-        elif w in NAMES:
-            out.append(float(round(note_row(note_hz(w + "4")))))
-        else:
-            out.append(-1.0)
-    return out
+            rows.add(round(note_row(note_hz(w))))
+    if "chord" in words or "arpeggio" in words:
+        root = next((w for w in words if w in NAMES), None)
+        if root is not None:
+            r = round(note_row(note_hz(root + "4")))
+            steps = [0, 3 if "minor" in words else 4, 7] + ([12] if "arpeggio" in words else [])
+            rows.update(r + k for k in steps)
+    return sorted(r for r in rows if 0 <= r < BINS)
 
 
 def vocabulary() -> list[str]:

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
-import { checkAudioParams, describeVocabulary, generateSound, readPrompt } from '../../packages/slidev-addon-under-the-hood/demos/audio/sound'
+import { checkAudioParams, describeVocabulary, generateSound, pitchRows, readPrompt, wordsOf } from '../../packages/slidev-addon-under-the-hood/demos/audio/sound'
 import { hear, loudestRow, magnitudesOf, pictureOf, pitchOf, rowHz, rowNote, wavFile } from '../../packages/slidev-addon-under-the-hood/demos/audio/picture'
 import { loadAudioNode } from '../../packages/slidev-addon-under-the-hood/demos/audio/node'
 import type { StepResult } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
@@ -35,6 +35,7 @@ describe.each(runs)('%s micro-audio in ONNX matches PyTorch', (_, dir) => {
     for (const [k, p] of (t.prompts as string[]).entries()) {
       const ids = (t.ids[k] as number[]).filter((_, j) => t.mask[k][j] === 1)
       expect(readPrompt(p, a.config).ids).toEqual(ids)
+      expect(pitchRows(wordsOf(p), a.config.sound)).toEqual(t.pitch_rows[k])
     }
     const cond = await a.nets.encodeText(t.prompts)
     expect(maxDiff(cond.states, parity.text.last_hidden_state)).toBeLessThan(1e-4)
@@ -121,6 +122,10 @@ describe('the shipped model', () => {
     expect(r.read.unknown).toEqual(['violin', 'please'])
     expect(r.notes.join(' ')).toMatch(/"violin", "please".*It knows: .*whistle/)
     expect(describeVocabulary(config)).toMatch(/notes C3 … B6/)
+    // the pitches the words name: a note its row (A4 = 440 Hz is its own row), a chord its triad in octave 4
+    expect(pitchRows(wordsOf('whistle at A4'), config.sound)).toEqual([config.sound.row_a4])
+    expect(pitchRows(wordsOf('organ chord C minor'), config.sound).map(r => rowNote(config.sound, r))).toEqual(['C4', 'D♯4', 'G4'])
+    expect(pitchRows(wordsOf('rain'), config.sound)).toEqual([])
     const empty = checkAudioParams({ prompt: '   ' }, config)
     expect(empty.read.ids).toEqual([1])
     expect(empty.notes.join(' ')).toMatch(/Empty prompt/)

@@ -14,6 +14,8 @@ import type { Picture, SoundFormat } from './picture'
 /** config.json of micro-audio: the sampler's settings, the vocabulary and the picture format. */
 export interface AudioConfig extends DiffusionConfig {
   model_type: string
+  /** Whether the UNet takes the pitch hint (pitch_rows: the rows the prompt's notes name). */
+  pitch_hint?: boolean
   vocabulary: string[]
   max_tokens: number
   sound: SoundFormat
@@ -44,6 +46,25 @@ export function readPrompt(prompt: string, cfg: Pick<AudioConfig, 'vocabulary' |
 }
 
 const PITCH_CLASSES = ['c', 'c#', 'd', 'd#', 'e', 'f', 'f#', 'g', 'g#', 'a', 'a#', 'b']
+
+/**
+ * The picture rows a prompt's words name as pitches (training/sounds.py `pitch_rows`, the same rule): a note
+ * ("a4") its row; a chord or arpeggio root ("c", meant in octave 4) its triad, major unless "minor" is said,
+ * the arpeggio with the octave above.
+ */
+export function pitchRows(words: readonly string[], f: Pick<SoundFormat, 'row_a4' | 'rows'>): number[] {
+  const rowOf = (pc: string, octave: number) => f.row_a4 + PITCH_CLASSES.indexOf(pc) - 9 + 12 * (octave - 4)
+  const rows = new Set<number>()
+  for (const w of words) if (NOTE.test(w)) rows.add(rowOf(w.slice(0, -1), Number(w.at(-1))))
+  if (words.includes('chord') || words.includes('arpeggio')) {
+    const root = words.find(w => PITCH_CLASS.test(w))
+    if (root) {
+      const r = rowOf(root, 4)
+      for (const k of [0, words.includes('minor') ? 3 : 4, 7, ...(words.includes('arpeggio') ? [12] : [])]) rows.add(r + k)
+    }
+  }
+  return [...rows].filter(r => r >= 0 && r < f.rows).sort((a, b) => a - b)
+}
 const NOTE = /^[a-g]#?\d$/
 const PITCH_CLASS = /^[a-g]#?$/
 
@@ -92,11 +113,19 @@ export interface AudioSessions {
 /** micro-audio behind the sampler's interface. There is no autoencoder: `decode` hands the picture back. */
 export function audioNets(ort: OrtLike, s: AudioSessions, cfg: AudioConfig): DiffusionNets {
   return {
-    encodeText: async prompts => ortEncodeIds(ort, s.text, prompts.map((p) => {
-      const r = readPrompt(p, cfg)
-      return { ids: r.ids, truncated: r.dropped.length > 0 }
-    })),
-    denoise: ortDenoise(ort, s.unet, 1),
+    async encodeText(prompts) {
+      const cond = await ortEncodeIds(ort, s.text, prompts.map((p) => {
+        const r = readPrompt(p, cfg)
+        return { ids: r.ids, truncated: r.dropped.length > 0 }
+      }))
+      if (cfg.pitch_hint) {
+        const rows = new Float32Array(prompts.length * cfg.sound.rows)
+        prompts.forEach((p, b) => pitchRows(wordsOf(p), cfg.sound).forEach(r => rows[b * cfg.sound.rows + r] = 1))
+        cond.pitchRows = rows
+      }
+      return cond
+    },
+    denoise: cfg.pitch_hint ? ortDenoise(ort, s.unet, 1, { pitch_rows: c => new ort.Tensor('float32', c.pitchRows!, [c.batch, cfg.sound.rows]) }) : ortDenoise(ort, s.unet, 1),
     async decode(latents) {
       return Float32Array.from(latents)
     },

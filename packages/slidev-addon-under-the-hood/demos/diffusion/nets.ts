@@ -59,8 +59,12 @@ export async function ortEncodeIds(ort: OrtLike, text: SessionLike, rows: { ids:
   }
 }
 
-/** The UNet step on an ORT session: ε̂ for a batch of square latents (`channels` deep) at step t. */
-export function ortDenoise(ort: OrtLike, unet: SessionLike, channels = 4): DiffusionNets['denoise'] {
+/**
+ * The UNet step on an ORT session: ε̂ for a batch of square latents (`channels` deep) at step t; `extra`
+ * makes further inputs a model takes from the conditioning (micro-audio's pitch hint).
+ */
+export function ortDenoise(ort: OrtLike, unet: SessionLike, channels = 4,
+  extra: Record<string, (cond: Conditioning) => unknown> = {}): DiffusionNets['denoise'] {
   const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims)
   return async (x, t, cond) => {
     const per = x.length / cond.batch
@@ -71,6 +75,7 @@ export function ortDenoise(ort: OrtLike, unet: SessionLike, channels = 4): Diffu
       encoder_hidden_states: f32(cond.states, [cond.batch, cond.length, cond.width]),
       encoder_attention_mask: f32(cond.mask, [cond.batch, cond.length]),
       text_embeds: f32(cond.pooled, [cond.batch, cond.pooledWidth]),
+      ...Object.fromEntries(Object.entries(extra).map(([k, f]) => [k, f(cond)])),
     })
     return Float32Array.from(out.noise_pred!.data as Float32Array)
   }

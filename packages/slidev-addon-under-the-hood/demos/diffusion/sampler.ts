@@ -37,6 +37,8 @@ export interface Conditioning {
   /** Tokens used per prompt, and whether a prompt was cut to fit the encoder. */
   tokens: number[]
   truncated: boolean[]
+  /** [batch, 64] micro-audio's pitch hint: 1 on the picture rows the prompt's notes name (absent elsewhere). */
+  pitchRows?: Float32Array
 }
 
 export interface DiffusionNets {
