@@ -99,6 +99,7 @@ class AudioUNet(nn.Module):
         self.unet = UNet(cfg)
         self.pos = nn.Parameter(torch.zeros(1, PATCH * PATCH, 16, 16)) if positions else None
         self.hint = hint
+        self.strip_notes = False  # the note words go to the hint only (set by audio_unet for such runs)
         if hint:
             old = self.unet.conv_in
             self.unet.conv_in = nn.Conv2d(2 * PATCH * PATCH, old.out_channels, 3, padding=1)
@@ -125,7 +126,9 @@ class AudioUNet(nn.Module):
 
 
 def audio_unet(run: dict) -> "AudioUNet":
-    return AudioUNet(unet_config(run["channels"]), positions=bool(run.get("positions")), hint=bool(run.get("hint")))
+    m = AudioUNet(unet_config(run["channels"]), positions=bool(run.get("positions")), hint=bool(run.get("hint")))
+    m.strip_notes = bool(run.get("strip_notes"))
+    return m
 
 
 def unet_config(channels=(64, 128), top_attention: bool = False) -> UNetConfig:
@@ -147,8 +150,10 @@ class Tokens:
                 out[i, r] = 1
         return out
 
-    def ids(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        rows = [[1] + [self.index[w] for w in S.tokens(t) if w in self.index][: MAX_TOKENS - 1] for t in texts]
+    def ids(self, texts: list[str], strip_notes: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """Word ids with [start] first; with `strip_notes`, the words that name pitches are left to the pitch hint."""
+        keep = (lambda w: w in self.index and not S.is_pitch_word(w)) if strip_notes else (lambda w: w in self.index)
+        rows = [[1] + [self.index[w] for w in S.tokens(t) if keep(w)][: MAX_TOKENS - 1] for t in texts]
         n = max(len(r) for r in rows)
         ids = torch.zeros(len(rows), n, dtype=torch.long)
         mask = torch.zeros(len(rows), n)
@@ -176,7 +181,7 @@ def data(cache_dir: str, limit: int | None, seed: int) -> tuple[torch.Tensor, li
 
 
 def loss_of(model: AudioUNet, text: TextEncoder, tok: Tokens, x0, caps, ab, g) -> torch.Tensor:
-    ids, mask = tok.ids(caps)
+    ids, mask = tok.ids(caps, model.strip_notes)
     ctx, pooled = text(ids, mask)
     t = torch.randint(1, T + 1, (x0.shape[0],), generator=g)
     eps = torch.randn(x0.shape, generator=g)
@@ -194,7 +199,7 @@ def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int
     run['steps']; run['stop'] ends the run earlier. Resumable."""
     meta = {"lr": run["lr"], "steps": run["steps"], "batch": run["batch"], "seed": seed, "channels": run["channels"],
             "n": len(caps), "vocab": tok.vocab}
-    for k in ("positions", "hint", "from"):
+    for k in ("positions", "hint", "strip_notes", "from"):
         if run.get(k):
             meta[k] = run[k]
     stop = run.get("stop", run["steps"])
@@ -254,7 +259,7 @@ def sample(model: AudioUNet, text: TextEncoder, tok: Tokens, prompts: list[str],
     the masked columns are put back, noised to each step's level (continuation)."""
     ab = cosine_alpha_bar(T)
     b = len(prompts)
-    ids, mask = tok.ids([""] * b + prompts)
+    ids, mask = tok.ids([""] * b + prompts, model.strip_notes)
     ctx, pooled = text(ids, mask)
     rows = tok.rows([""] * b + prompts)
     x = noise.double()
@@ -336,7 +341,7 @@ def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metric
     model.eval()
     text.eval()
     os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
-    ids, mask = tok.ids(["", "whistle at A4"])
+    ids, mask = tok.ids(["", "whistle at A4"], model.strip_notes)
     tpath = os.path.join(folder, "onnx", "text_encoder.onnx")
     torch.onnx.export(TextWrap(text), (ids, mask.long()), tpath, opset_version=OPSET, do_constant_folding=True,
                       input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state", "text_embeds"],
@@ -358,7 +363,7 @@ def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metric
     # parity: tokens, the text encoder, one denoiser step, a 4-step sound picture, a continuation, the analysis
     g = torch.Generator().manual_seed(7)
     prompts = ["", "whistle at A4", "organ chord C major", "spoken: quiet on set"]
-    pids, pmask = tok.ids(prompts)
+    pids, pmask = tok.ids(prompts, model.strip_notes)
     with torch.no_grad():
         pctx, ppooled = text(pids, pmask)
         smp = torch.randn((2, 1, 64, 64), generator=g)
@@ -384,6 +389,7 @@ def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metric
            "sound": {"sample_rate": S.SR, "n_fft": S.NFFT, "hop": S.HOP, "frames": S.FRAMES, "rows": S.BINS, "row0_hz": S.F_LOW,
                      "row_a4": S.ROW_A4, "db_floor": S.DB_FLOOR, "db_per_unit": 40, "samples": S.LENGTH},
            "pitch_hint": model.hint,
+           "pitch_words_to_hint_only": model.strip_notes,
            "schedule": {"kind": "cosine", "T": T},
            "latent": {"channels": 1, "size": 64, "scaling_factor": 1},
            "image": {"size": 64, "channels": 1},
@@ -450,7 +456,7 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
             cands.append(c)
             log(f"audio {r['name']} step {k}: validation whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs "
                 f"{c['pair']['right']}/{c['pair']['n']}, sweeps {c['sweep']['right']}/{c['sweep']['n']}")
-    best = max(cands, key=lambda c: (c["score"], -c["seconds"]))
+    best = max(cands, key=lambda c: (c["score"], c["seconds"]))  # a tie goes to the longer-trained
     chosen = next(x for x in recipe["runs"] if x["name"] == best["run"])
     model, text = restored(chosen, best["steps"])
     key = {"step": best["steps"], "seeds": recipe["test_seeds"], "pairs": test_pairs, "notes": notes, "eval_steps": steps, "run": chosen}
@@ -512,6 +518,7 @@ def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
     runs = "; ".join(f"`{x['name']}`: learning rate {x['lr']:g}, cosine over {x['steps']} steps" + (f", stopped at step {x['stop']}" if x.get('stop') else "")
                      + (", with a learned table of positions added to the patches" if x.get("positions") else "")
                      + (", with the pitch hint (the rows the prompt's notes name, as a second picture)" if x.get("hint") else "")
+                     + (", the note words given to the hint only (not to the text encoder)" if x.get("strip_notes") else "")
                      + (f", continued from `{x['from'][0]}` at step {x['from'][1]}" if x.get("from") else "") for x in m["runs"])
     cands = "; ".join(f"{c['run']} at step {c['steps']}: whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs {c['pair']['right']}/{c['pair']['n']}, "
                       f"sweeps {c['sweep']['right']}/{c['sweep']['n']}" for c in m["candidates"])

@@ -50,7 +50,9 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600}, "gpt": {"steps
                            {"name": "positions", "lr": 5e-4, "steps": 3000, "stop": 1500, "batch": 32, "channels": [64, 128], "keep": [1500],
                             "positions": True, "from": ["base", 2500]},
                            {"name": "hint", "lr": 5e-4, "steps": 1600, "batch": 32, "channels": [64, 128], "keep": [800, 1600],
-                            "positions": True, "hint": True, "from": ["positions", 1500]}],
+                            "positions": True, "hint": True, "from": ["positions", 1500]},
+                           {"name": "hint-only", "lr": 5e-4, "steps": 1600, "batch": 32, "channels": [64, 128], "keep": [800, 1600],
+                            "positions": True, "hint": True, "strip_notes": True, "from": ["hint", 1600]}],
                   "val_seeds": [11, 12, 13, 14], "test_seeds": [21, 22, 23, 24, 25, 26, 27, 28]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
          "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
@@ -63,7 +65,9 @@ SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4}, "gpt": {"steps": 2
                             {"name": "positions", "lr": 1e-3, "steps": 2, "batch": 4, "channels": [16, 32], "keep": [2], "positions": True,
                              "from": ["base", 3]},
                             {"name": "hint", "lr": 1e-3, "steps": 2, "batch": 4, "channels": [16, 32], "keep": [2], "positions": True,
-                             "hint": True, "from": ["positions", 2]}], "limit": 2, "eval_steps": 2,
+                             "hint": True, "from": ["positions", 2]},
+                            {"name": "hint-only", "lr": 1e-3, "steps": 2, "batch": 4, "channels": [16, 32], "keep": [2], "positions": True,
+                             "hint": True, "strip_notes": True, "from": ["hint", 2]}], "limit": 2, "eval_steps": 2,
                    "val_seeds": [11], "test_seeds": [21]}}
 
 

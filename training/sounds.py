@@ -433,6 +433,11 @@ def tokens(caption: str) -> list[str]:
     return caption.lower().split()
 
 
+def is_pitch_word(w: str) -> bool:
+    """A note ("a4") or a chord root ("c")."""
+    return w in NAMES or (len(w) >= 2 and w[-1].isdigit() and w[:-1] in NAMES)
+
+
 def pitch_rows(words: list[str]) -> list[int]:
     """The picture rows a prompt's words name as pitches (the rule the deck's prompt reader follows too): a note
     ("a4") its row; a chord or arpeggio root ("c", meant in octave 4) its triad (major unless "minor" is said),

@@ -16,6 +16,8 @@ export interface AudioConfig extends DiffusionConfig {
   model_type: string
   /** Whether the UNet takes the pitch hint (pitch_rows: the rows the prompt's notes name). */
   pitch_hint?: boolean
+  /** Whether the words that name pitches go to the hint only, not to the text encoder. */
+  pitch_words_to_hint_only?: boolean
   vocabulary: string[]
   max_tokens: number
   sound: SoundFormat
@@ -36,13 +38,20 @@ export interface ReadPrompt {
   dropped: string[]
 }
 
-export function readPrompt(prompt: string, cfg: Pick<AudioConfig, 'vocabulary' | 'max_tokens'>): ReadPrompt {
+export function readPrompt(prompt: string, cfg: Pick<AudioConfig, 'vocabulary' | 'max_tokens' | 'pitch_words_to_hint_only'>): ReadPrompt {
   const index = new Map(cfg.vocabulary.map((w, i) => [w, i]))
   const words = wordsOf(prompt)
   const known = words.filter(w => index.has(w) && !w.startsWith('['))
   const unknown = [...new Set(words.filter(w => !index.has(w) || w.startsWith('[')))]
-  const kept = known.slice(0, cfg.max_tokens - 1)
-  return { ids: [1, ...kept.map(w => index.get(w)!)], known: kept, unknown, dropped: known.slice(cfg.max_tokens - 1) }
+  // Pitch words may go to the pitch hint alone (pitchRows); the others to the text encoder, at most max_tokens − 1.
+  const text = cfg.pitch_words_to_hint_only ? known.filter(w => !isPitchWord(w)) : known
+  const kept = text.slice(0, cfg.max_tokens - 1)
+  return { ids: [1, ...kept.map(w => index.get(w)!)], known: known.filter(w => !text.includes(w) || kept.includes(w)), unknown, dropped: text.slice(cfg.max_tokens - 1) }
+}
+
+/** A note ("a4") or a chord root ("c"). */
+export function isPitchWord(w: string): boolean {
+  return NOTE.test(w) || PITCH_CLASS.test(w)
 }
 
 const PITCH_CLASSES = ['c', 'c#', 'd', 'd#', 'e', 'f', 'f#', 'g', 'g#', 'a', 'a#', 'b']
