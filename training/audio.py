@@ -14,6 +14,7 @@ prompt, and Griffin–Lim (in the browser) turns the picture back into sound.
 """
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import math
@@ -523,7 +524,8 @@ def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
     cands = "; ".join(f"{c['run']} at step {c['steps']}: whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs {c['pair']['right']}/{c['pair']['n']}, "
                       f"sweeps {c['sweep']['right']}/{c['sweep']['n']}" for c in m["candidates"])
     misses = [r for r in m["test_rows"] if r["kind"] == "whistle" and not r["right"]]
-    miss_notes = ", ".join(sorted({r["prompt"].split()[-1] for r in misses})) or "none"
+    off = collections.Counter(round(12 * math.log2(r["hz"] / r["want"])) for r in misses)
+    miss_notes = ", ".join(f"{k:+d} ({v})" for k, v in off.most_common(6)) or "none"
     goal_w = "met" if t["whistle"]["rate"] >= 0.8 else "not met"
     goal_s = "met" if t["sweep"]["rate"] >= 0.8 else "not met"
     data = " · ".join(f"{k} {v['sounds']:,}" for k, v in m["data"].items())
@@ -561,7 +563,8 @@ loudness-weighted mean row.
 | "rising / falling <timbre>": direction right | **{pct(t['sweep'])} |
 
 Goals: "whistle at <note>" within 3 % for ≥ 80 % of seeds ({goal_w}); rising sweeps rise ({goal_s} at ≥ 80 %).
-Whistle notes missed on some test seed: {miss_notes}.
+A missed whistle is another note: semitones off (times) {miss_notes}. A patch of the picture is 4 rows high, so
+±4, ±8 and ±12 mean the whistle was drawn in the right place within a patch but in the wrong patch.
 
 ## How it was chosen (validation seeds {", ".join(str(x) for x in m['val_seeds'])} and the validation pairs only)
 The runs: {runs}. Their snapshots, scored on validation: {cands}. The best was kept

@@ -37,7 +37,7 @@ describe('text → sound, live', () => {
     const f = await ready(page, no)
     expect(await f.getAttribute('data-backend')).toBe('wasm')
     const ad = f.getByTestId('audio-diffusion')
-    // the slide makes its first sound on its own: "whistle at A4", every step kept for the scrubber
+    // the slide makes its first sound on its own ("whistle at C4"), every step kept for the scrubber
     await expect.poll(() => ad.getAttribute('data-ready'), { timeout: 120_000 }).toBe('yes')
     expect(await ad.getAttribute('data-steps')).toBe('30')
     const end = await f.getByTestId('audio-x0').getAttribute('src')
