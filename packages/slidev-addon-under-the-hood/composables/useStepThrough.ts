@@ -1,11 +1,12 @@
 /**
  * A generation the audience watches step by step (text → video, text → sound): every step is kept for the
- * scrubber and shown as it comes (one per animation frame; all at once in print), a newer run or `cancel()`
+ * scrubber and shown as it comes (the browser draws between steps; all at once in print), a newer run or `cancel()`
  * makes an older one stop where it is, and a failure becomes a message instead of an exception.
  */
 import { computed, ref, shallowRef } from 'vue'
 import type { Ref } from 'vue'
 import { errorText } from '../demos/frame/errors'
+import { nextTask } from '../demos/shared/task'
 
 export interface Step { index: number, total: number }
 
@@ -35,7 +36,7 @@ export function useStepThrough<S extends Step>(isPrintMode: Ref<boolean>, scrub:
         if (!current()) return
         history.value = first ? [s] : [...history.value, s]
         first = false
-        if (!isPrintMode.value) await new Promise(r => requestAnimationFrame(() => r(null)))
+        if (!isPrintMode.value) await nextTask()
       }
       if (!current()) return
       ms.value = performance.now() - t0
