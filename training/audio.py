@@ -30,8 +30,7 @@ import torch.nn.functional as F
 import sounds as S
 from diffusion import OPSET, T, T_START, UNCOND_DROPOUT, timesteps
 from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params
-from lora import wilson
-from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step
+from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, wilson
 
 MAX_TOKENS = 8
 PATCH = 4

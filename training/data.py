@@ -3,10 +3,13 @@
 Sources (see training/DATA.md for licences and the data card):
   - emoji-datasource-google  : Noto Emoji art (Apache-2.0), names and categories (MIT metadata)
   - emoji-datasource-twitter : Twemoji art (CC-BY 4.0)
+  - @iconify-json/fluent-emoji-flat : Microsoft's Fluent Emoji, flat style (MIT), SVG rendered to PNG
+                               by training/fluent.mjs (micro-CLIP's third style; other stages use two)
   - emojilib                 : keywords per emoji (MIT)
 
-Every emoji appears in two art styles; people emoji also in five skin tones. The split is made per
-emoji (base code point sequence): all styles and skin tones of one emoji land on the same side.
+Every emoji appears in two or three art styles; people emoji also in five skin tones. The split is made
+per emoji (base code point sequence): all styles and skin tones of one emoji land on the same side.
+Three splits: training, validation (carved out of training, for every choice) and held-out (the test).
 """
 from __future__ import annotations
 
@@ -24,6 +27,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # UTH_NODE_MODULES lets tests point the pipeline at a prepared (broken) copy of the packages.
 NODE_MODULES = os.environ.get("UTH_NODE_MODULES") or os.path.join(ROOT, "node_modules")
 STYLES = {"noto": "emoji-datasource-google/img/google/64", "twemoji": "emoji-datasource-twitter/img/twitter/64"}
+FLUENT = "@iconify-json/fluent-emoji-flat"
+STYLE_IDS = {"noto": 0, "twemoji": 1, "fluent": 2}  # the `style` array's values
+TWO_STYLES = ("noto", "twemoji")
+ALL_STYLES = ("noto", "twemoji", "fluent")
 META = "emoji-datasource-google/emoji.json"
 KEYWORDS = "emojilib/dist/emoji-en-US.json"
 TONES = {
@@ -36,6 +43,7 @@ TONES = {
 # Neutral light-grey background on which the transparent emoji art is composited (RGB 0..255).
 BACKGROUND = 230
 HELD_OUT_FRACTION = 0.10
+VALIDATION_FRACTION = 0.10  # of the training emoji
 
 
 class DataError(RuntimeError):
@@ -74,8 +82,19 @@ def _char(unified: str) -> str:
     return "".join(chr(int(c, 16)) for c in unified.split("-"))
 
 
-def load_emoji() -> list[Emoji]:
-    """Reads the package metadata; returns one Emoji per base emoji (1,910 names)."""
+def _fluent_codes() -> set[str]:
+    """The code point sequences the Fluent set draws, in emoji-datasource's spelling (upper case)."""
+    with open(_require(f"{FLUENT}/chars.json"), encoding="utf-8") as f:
+        return {k.upper() for k in json.load(f)}
+
+
+def _fluent_key(unified: str) -> str:
+    return "-".join(c for c in unified.upper().split("-") if c != "FE0F")
+
+
+def load_emoji(styles: tuple[str, ...] = TWO_STYLES) -> list[Emoji]:
+    """Reads the package metadata; returns one Emoji per base emoji (1,910 names), with its images in
+    `styles`."""
     with open(_require(META), encoding="utf-8") as f:
         meta = json.load(f)
     kw_path = os.path.join(NODE_MODULES, KEYWORDS)
@@ -85,8 +104,10 @@ def load_emoji() -> list[Emoji]:
             keywords = json.load(f)
     else:
         print(f"note: {kw_path} not found; training without emojilib keywords", file=sys.stderr)
-    for style_dir in STYLES.values():
-        _require(style_dir)
+    for style in styles:
+        if style != "fluent":
+            _require(STYLES[style])
+    fluent = _fluent_codes() if "fluent" in styles else set()
 
     out: list[Emoji] = []
     seen: set[str] = set()
@@ -100,13 +121,19 @@ def load_emoji() -> list[Emoji]:
         kws = keywords.get(_char(e["unified"])) or keywords.get(_char(e["unified"]).replace("\ufe0f", "")) or []
         kws = [clean_name(k) for k in kws if clean_name(k) and clean_name(k) != name.replace(" ", "_")]
         em = Emoji(e["unified"], name, e["category"], e["subcategory"], kws)
-        for style in STYLES:
-            if e.get(f"has_img_{'google' if style == 'noto' else 'twitter'}"):
-                em.images.append((style, "", e["image"]))
+        for style in styles:
+            if style == "fluent":
+                has = lambda v: _fluent_key(v["unified"]) in fluent
+                file = lambda v: v["unified"].upper() + ".png"
+            else:
+                has = lambda v, k=f"has_img_{'google' if style == 'noto' else 'twitter'}": v.get(k)
+                file = lambda v: v["image"]
+            if has(e):
+                em.images.append((style, "", file(e)))
             for tone_code, var in (e.get("skin_variations") or {}).items():
-                if var.get(f"has_img_{'google' if style == 'noto' else 'twitter'}"):
+                if has(var):
                     tone = ", ".join(TONES[t] for t in tone_code.split("-") if t in TONES)
-                    em.images.append((style, tone, var["image"]))
+                    em.images.append((style, tone, file(var)))
         out.append(em)
     return out
 
@@ -118,6 +145,35 @@ def split_emoji(emoji: list[Emoji], seed: int = 0) -> tuple[list[int], list[int]
         h = int(hashlib.sha256(f"{seed}:{e.name}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         (held if h < HELD_OUT_FRACTION else train).append(i)
     return train, held
+
+
+def split_validation(emoji: list[Emoji], train: list[int]) -> tuple[list[int], list[int]]:
+    """Validation emoji carved out of the training emoji by another hash of the name: every choice
+    (recipe, learning rate, word list, when to stop) is made on them, so the held-out emoji stay a test
+    that is looked at once."""
+    fit, val = [], []
+    for i in train:
+        h = int(hashlib.sha256(f"validation:{emoji[i].name}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        (val if h < VALIDATION_FRACTION else fit).append(i)
+    return fit, val
+
+
+def render_fluent(codes: list[str], cache_dir: str) -> str:
+    """Renders the Fluent SVGs that are not rendered yet (training/fluent.mjs, Node and sharp); returns
+    the folder of PNGs."""
+    import subprocess
+
+    out = os.path.join(cache_dir, "fluent64")
+    todo = [c for c in codes if not os.path.exists(os.path.join(out, c + ".png"))]
+    if todo:
+        script = os.path.join(ROOT, "training", "fluent.mjs")
+        try:
+            subprocess.run(["node", script, NODE_MODULES, out], input="\n".join(todo), text=True, check=True,
+                           capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", "") or str(exc)
+            raise DataError(f"cannot render the Fluent Emoji art ({script}): {detail.strip()[-400:]}") from exc
+    return out
 
 
 def _load_png(path: str) -> np.ndarray:
@@ -135,9 +191,10 @@ def _load_png(path: str) -> np.ndarray:
 
 def build_arrays(emoji: list[Emoji], cache_dir: str, limit: int | None = None) -> dict[str, np.ndarray]:
     """Loads every image as RGBA 64x64 uint8 (cached as .npz). Returns arrays:
-    rgba [N,64,64,4], emoji_index [N], style [N] (0 noto, 1 twemoji), tone [N] (0 none, 1..5)."""
+    rgba [N,64,64,4], emoji_index [N], style [N] (STYLE_IDS), tone [N] (0 none, 1..5)."""
     os.makedirs(cache_dir, exist_ok=True)
-    tag = "all" if limit is None else f"first{limit}"
+    styles = sorted({st for e in emoji for st, _, _ in e.images}, key=lambda s: STYLE_IDS[s])
+    tag = ("all" if limit is None else f"first{limit}") + ("-fluent" if "fluent" in styles else "")
     cache = os.path.join(cache_dir, f"emoji64-{tag}.npz")
     if os.path.exists(cache):
         try:
@@ -148,11 +205,14 @@ def build_arrays(emoji: list[Emoji], cache_dir: str, limit: int | None = None) -
     rgba, idx, style, tone = [], [], [], []
     tone_ids = {"": 0, **{t: i + 1 for i, t in enumerate(TONES.values())}}
     subset = emoji if limit is None else emoji[:limit]
+    fluent_dir = render_fluent([f for e in subset for st, _, f in e.images if st == "fluent"
+                                for f in [f[:-4]]], cache_dir) if "fluent" in styles else ""
     for i, e in enumerate(subset):
         for st, tn, fname in e.images:
-            rgba.append(_load_png(os.path.join(NODE_MODULES, STYLES[st], fname)))
+            folder = fluent_dir if st == "fluent" else os.path.join(NODE_MODULES, STYLES[st])
+            rgba.append(_load_png(os.path.join(folder, fname)))
             idx.append(i)
-            style.append(0 if st == "noto" else 1)
+            style.append(STYLE_IDS[st])
             tone.append(tone_ids.get(tn, 6))  # 6 = mixed tones (couples)
     arrays = {
         "rgba": np.stack(rgba),

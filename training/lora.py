@@ -38,7 +38,7 @@ from diffusion import T, UNCOND_DROPOUT, PipelineError, TextCache, encode_latent
 from diffusion_model import UNet, UNetConfig, cosine_alpha_bar, count_params
 from train_clip import ClipData, to_pixels
 from twin import clip_from_onnx, vae_from_onnx
-from util import StagingDir, atomic_torch_save, cosine_lr, log, optimizer_step
+from util import StagingDir, atomic_torch_save, cosine_lr, log, optimizer_step, wilson
 
 SUBJECT = "panda face"  # held out of every model's training; not one of micro-diffusion's 10 held-out eval prompts
 TRIGGER = "zumi"  # a made-up word: micro-CLIP spells it z ##u ##m ##i
@@ -287,16 +287,6 @@ def measure(unet: UNet, layers, vae, scale, text, sd: SubjectData, seeds: list[i
     return res
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> list[float]:
-    if n == 0:
-        return [0.0, 1.0]
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return [round(max(0.0, c - h), 3), round(min(1.0, c + h), 3)]
-
-
 # ----------------------------------------------------------------------------------------- export
 def datasource_names(unified: str) -> dict:
     """The subject as emoji-datasource spells it (its `name` and `short_name`), and its code points."""
@@ -425,11 +415,11 @@ def export(folder: str, base_dir: str, rank: int, st: dict, unet: UNet, layers, 
 
 
 def shipped_base(models_dir: str):
-    """The shipped micro-CLIP text encoder (as a TextCache), micro-diffusion's VAE and UNet, all rebuilt from
+    """micro-diffusion's own text encoder (as a TextCache), its VAE and UNet, all rebuilt from
     their ONNX files and checked against their parity files; the latent scale, x̂₀ clip, the UNet file's sha256
     and micro-diffusion's folder. What the stages that build on the shipped image model start from."""
-    clip, tok = clip_from_onnx(os.path.join(models_dir, "micro-clip"))
     diff_dir = os.path.join(models_dir, "micro-diffusion")
+    clip, tok = clip_from_onnx(os.path.join(diff_dir, "text_encoder"))
     vae = vae_from_onnx(diff_dir)
     with open(os.path.join(diff_dir, "metrics.json")) as f:
         shipped = json.load(f)

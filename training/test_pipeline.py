@@ -95,8 +95,11 @@ class Resume(unittest.TestCase):
             resumed, *_ = train(b, cache, **kw)
             for (k, v), (_, w) in zip(ref.state_dict().items(), resumed.state_dict().items()):
                 self.assertTrue(torch.equal(v, w), k)
-            # the learning curve survives the interruption: one point per checkpoint (steps 2 and 4)
-            self.assertEqual([p[0] for p in torch.load(os.path.join(b, "clip.ckpt"))["curve"]], [2, 4])
+            # the learning curve survives the interruption: one point per checkpoint and at the end
+            st = torch.load(os.path.join(b, "clip.ckpt"))
+            self.assertEqual([p[0] for p in st["curve"]], [2, 4, 6])
+            # the kept snapshot is the one with the best validation top-5
+            self.assertEqual(st["best"]["val_top5"], max(p[1] for p in st["curve"]))
 
 
 class Dictionary(unittest.TestCase):
@@ -123,7 +126,8 @@ class Dictionary(unittest.TestCase):
             shutil.copy(os.path.join(a, "clip.ckpt"), os.path.join(b, "clip.ckpt"))
             captions = [ds.names[i] for i in ds.train[:6]] + [ds.names[ds.train[0]] + ", dark skin tone"]
             before = embed_texts(model, tok, captions)
-            net, tok2, _ = tune_text(a, model, tok, ds, steps=4, batch=16, seed=7, ckpt_every=2)
+            net, tok2, m2 = tune_text(a, model, tok, ds, steps=4, batch=16, seed=7, ckpt_every=2)
+            self.assertNotIn("held_out_top5", m2, "phase 2 is measured on validation, never on the test emoji")
             new = [w for w in tok2.vocab[len(tok.vocab):]]
             self.assertTrue(new and not set(new) & training_words(ds), "new tokens are words no training caption uses")
             self.assertEqual(tok2.vocab[: len(tok.vocab)], tok.vocab)
@@ -140,9 +144,71 @@ class Dictionary(unittest.TestCase):
                 tune_text(b, model, tok, ds, steps=4, batch=16, seed=7, ckpt_every=2, on_step=stop)
             resumed, _, _ = tune_text(b, model, tok, ds, steps=4, batch=16, seed=7, ckpt_every=2)
             self.assertTrue(torch.equal(resumed.text.tok.weight, net.text.tok.weight))
-            loaded, tok3 = load_trained(b, ds)  # what the diffusion stage and a re-export load
+            with open(os.path.join(b, "clip_text.json"), "w") as f:
+                f.write('{"lr": 0.002, "common": 0}')
+            loaded, tok3 = load_trained(b)  # what the diffusion stage and a re-export load
             self.assertEqual(tok3.vocab, tok2.vocab)
             self.assertTrue(torch.equal(loaded.text.tok.weight, net.text.tok.weight))
+
+
+class TokenizerKeepsItsWord(unittest.TestCase):
+    """New dictionary words never change how a training caption tokenizes: checked over every training
+    name, keyword and tone caption, for the word lists phase 2 can choose from and for the shipped files."""
+
+    def captions(self, em, train):
+        import data as D
+
+        out = []
+        for i in train:
+            e = em[i]
+            out += [e.name] + e.keywords + [f"{e.name}, {t}" for t in D.TONES.values()]
+        return out
+
+    def assertKeeps(self, old, new, captions, label):
+        changed = [c for c in captions if new.encode(c) != old.encode(c)]
+        self.assertEqual(changed[:10], [], f"{label}: {len(changed)} training captions tokenize differently")
+
+    def test_every_training_caption_keeps_its_tokens(self):
+        import json
+        import types
+
+        import data as D
+        import lexicon as L
+        from tokenizer import WordPiece
+        from train_clip import build_dictionary_tokenizer, build_tokenizer, lexicon_words
+
+        em = D.load_emoji(D.ALL_STYLES)
+        train, held = D.split_emoji(em)
+        fit, val = D.split_validation(em, train)
+        ds = types.SimpleNamespace(emoji=em, train=fit)
+        old = build_tokenizer(ds)
+        captions = self.captions(em, fit)
+        self.assertGreater(len(captions), 10_000)
+        wn = L.WordNet()
+        for common in (0, 3000):
+            words = lexicon_words(ds, common)
+            # the same list when every validation and test emoji is renamed: no such name builds it
+            blind = [D.Emoji(e.code, f"hidden {k}", e.category, e.subcategory, []) if k in set(val + held) else e
+                     for k, e in enumerate(em)]
+            self.assertEqual(lexicon_words(types.SimpleNamespace(emoji=blind, train=fit), common), words)
+            new = build_dictionary_tokenizer(ds, L.build_lexicon(wn, words), old.vocab)
+            self.assertGreater(len(new.vocab) - len(old.vocab), 1000)
+            self.assertKeeps(old, new, captions, f"word list with {common} common words")
+        # the shipped micro-CLIP: its vocabulary starts with phase 1's, and its additions change no training caption
+        models = os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models")
+        with open(os.path.join(models, "micro-clip", "tokenizer.json"), encoding="utf-8") as f:
+            shipped = WordPiece([t for t, _ in sorted(json.load(f)["model"]["vocab"].items(), key=lambda kv: kv[1])])
+        self.assertEqual(shipped.vocab[: len(old.vocab)], old.vocab)
+        self.assertKeeps(old, shipped, captions, "shipped micro-CLIP")
+        # micro-diffusion's own text encoder: the captions its UNet was trained on (two styles, no validation
+        # split then) tokenize as they did in training
+        em2 = D.load_emoji()
+        train2, _ = D.split_emoji(em2)
+        old2 = build_tokenizer(types.SimpleNamespace(emoji=em2, train=train2))
+        with open(os.path.join(models, "micro-diffusion", "text_encoder", "tokenizer.json"), encoding="utf-8") as f:
+            own = WordPiece([t for t, _ in sorted(json.load(f)["model"]["vocab"].items(), key=lambda kv: kv[1])])
+        self.assertEqual(own.vocab[: len(old2.vocab)], old2.vocab)
+        self.assertKeeps(old2, own, self.captions(em2, train2), "micro-diffusion's text encoder")
 
 
 class VideoMeasure(unittest.TestCase):

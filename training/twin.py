@@ -37,11 +37,13 @@ def _inits(path: str) -> dict[str, np.ndarray]:
 
 
 def clip_from_onnx(folder: str) -> tuple[MicroClip, WordPiece]:
-    """micro-CLIP's text tower and tokenizer from the exported files, checked against parity.json."""
+    """micro-CLIP's text tower and tokenizer from the exported files (a micro-CLIP folder, or the text
+    encoder a micro-diffusion folder carries), checked against parity.json."""
     with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
         vocab_map = json.load(f)["model"]["vocab"]
     vocab = [t for t, _ in sorted(vocab_map.items(), key=lambda kv: kv[1])]
-    w = _inits(os.path.join(folder, "onnx", "model.onnx"))
+    full = os.path.join(folder, "onnx", "model.onnx")
+    w = _inits(full if os.path.exists(full) else os.path.join(folder, "onnx", "text_model.onnx"))
     model = MicroClip(ClipConfig(vocab_size=len(vocab)))
     sd = model.state_dict()
     # Named initializers map one to one; the linear layers were exported as MatMuls (transposed weights),
@@ -101,7 +103,7 @@ def vae_from_onnx(folder: str) -> Vae:
 
 
 def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, steps: int, batch: int, seed: int) -> dict:
-    clip, tok = clip_from_onnx(os.path.join(models_dir, "micro-clip"))
+    clip, tok = clip_from_onnx(os.path.join(models_dir, "micro-diffusion", "text_encoder"))
     vae = vae_from_onnx(os.path.join(models_dir, "micro-diffusion"))
     with open(os.path.join(models_dir, "micro-diffusion", "metrics.json")) as f:
         shipped = json.load(f)

@@ -85,6 +85,39 @@ def cached_json(path: str, key: dict, work):
     return value
 
 
+def wilson(k: int, n: int, z: float = 1.96) -> list[float]:
+    """The Wilson score interval (95 % by default) of k successes in n trials."""
+    if n == 0:
+        return [0.0, 1.0]
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return [round(max(0.0, c - h), 3), round(min(1.0, c + h), 3)]
+
+
+def provenance() -> dict:
+    """What made a model: the git commit of the code (with "+changes" when the tree had uncommitted
+    edits) and the torch and onnx versions."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True,
+                               text=True, check=True).stdout.strip()
+        commit += "+changes" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown (not a git checkout)"
+    try:
+        import onnx
+
+        onnx_version = onnx.__version__
+    except ImportError:
+        onnx_version = None
+    return {"git_commit": commit, "torch": torch.__version__, "onnx": onnx_version}
+
+
 def cosine_lr(step: int, steps: int, warm: int) -> float:
     """Linear warm-up over `warm` steps, then cosine decay to zero at `steps`."""
     return min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / steps)))

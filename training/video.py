@@ -34,9 +34,9 @@ import torch.nn.functional as F
 import data as D
 from diffusion import T, T_START, UNCOND_DROPOUT, OPSET, PipelineError, TextCache, encode_latents, timesteps
 from diffusion_model import UNet, count_params, cosine_alpha_bar, norm, timestep_embedding
-from lora import shipped_base, wilson
+from lora import shipped_base
 from train_clip import ClipData, to_pixels
-from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step
+from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, wilson
 
 MOTIONS = ["still", "moving left", "moving right", "moving up", "moving down", "zooming in", "zooming out", "spinning"]
 FRAMES = 8

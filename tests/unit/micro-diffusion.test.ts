@@ -168,6 +168,20 @@ describe.each(folders)('micro-diffusion (%s)', (_label, modelsDir, shipped) => {
     expect(maxDiff(await nets.encode!(Float32Array.from(p.vae_encoder.pixel_values), 1), p.vae_encoder.latent)).toBeLessThan(1e-4)
   })
 
+  it('carries the text encoder it was trained with: its tokenizer and ONNX file give torch\'s ids and embeddings (1e-4)', async () => {
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as DiffusionConfig & { text_encoder: { fingerprint: string } }
+    expect(config.text_encoder.model).toBe('micro-diffusion/text_encoder')
+    const textDir = join(modelsDir, config.text_encoder.model)
+    const ref = JSON.parse(readFileSync(join(textDir, 'parity.json'), 'utf8')) as
+      { fingerprint: string, texts: string[], text: { ids: number[], text_embeds: number[] }[] }
+    expect(ref.fingerprint).toBe(config.text_encoder.fingerprint)
+    const { nets, encodeIds } = await loadDiffusionNode(modelsDir)
+    expect(ref.texts.map(encodeIds)).toEqual(ref.text.map(r => r.ids))
+    const cond = await nets.encodeText(ref.texts)
+    const width = ref.text[0]!.text_embeds.length
+    ref.text.forEach((r, i) => expect(maxDiff(cond.pooled.subarray(i * width, (i + 1) * width), r.text_embeds)).toBeLessThan(1e-4))
+  })
+
   it('runs the same DDIM loop as torch (10 steps, guidance 4)', async () => {
     const p = parity()
     const { nets, config } = await loadDiffusionNode(modelsDir)

@@ -103,7 +103,8 @@ describe('local paths', () => {
         expect(served[modelFileUrl(name, 'README.md', '/').slice(1)], `${name} model card`).toBeDefined()
     }
     // Every component that names a shipped model by default finds it, with what it loads in turn.
-    expect(modelsOf('ReverseDiffusion').sort()).toEqual(['micro-clip', 'micro-diffusion'])
+    expect(modelsOf('ReverseDiffusion')).toEqual(['micro-diffusion'])
+    expect(modelsOf('VideoDiffusion').sort()).toEqual(['micro-diffusion', 'micro-video'])
     expect(modelsOf('TokenizerPlayground')).toEqual(expect.arrayContaining(['gpt-4o', 'llama-3', 'micro-gpt', 'micro-clip']))
   })
 })

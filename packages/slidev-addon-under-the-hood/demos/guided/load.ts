@@ -20,15 +20,15 @@ async function graph(tf: typeof TF, model: string, name: string): Promise<TfGrap
   })
 }
 
-export interface LoadedGuided { tf: typeof TF, backend: Backend, models: GuidedModels, config: DiffusionConfig }
+/** `guide`: the CLIP whose image and text encoders steer the picture (a CLIP folder with tfjs/vision_model). */
+export interface LoadedGuided { tf: typeof TF, backend: Backend, models: GuidedModels, config: DiffusionConfig, guide: string }
 
-export function loadGuided(demo: string, model = 'micro-diffusion'): Promise<LoadedGuided> {
+export function loadGuided(demo: string, model = 'micro-diffusion', guide = 'micro-clip'): Promise<LoadedGuided> {
   return loadModel('diffusion', model, demo, async () => {
     const { tf, backend } = await loadTf(demo)
     const config = await wrapLoad(model, async () => (await fetch(modelFileUrl(model, 'config.json'))).json() as Promise<DiffusionConfig>)
-    const clip = config.text_encoder.model
-    const [decoder, vision] = await Promise.all([graph(tf, model, 'vae_decoder'), graph(tf, clip, 'vision_model')])
+    const [decoder, vision] = await Promise.all([graph(tf, model, 'vae_decoder'), graph(tf, guide, 'vision_model')])
     const l = config.latent
-    return { tf, backend, config, models: { decoder, vision, scaling: l.scaling_factor, latentShape: [1, l.channels, l.size, l.size] } }
-  }, 'tfjs-graphs')
+    return { tf, backend, config, guide, models: { decoder, vision, scaling: l.scaling_factor, latentShape: [1, l.channels, l.size, l.size] } }
+  }, `tfjs-graphs:${guide}`)
 }

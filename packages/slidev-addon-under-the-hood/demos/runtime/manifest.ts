@@ -42,7 +42,7 @@ export interface ShippedModel {
   kind: ModelKind
   /** Components that load it by default (their `model` prop, or a tokenizer choice). */
   demos: readonly string[]
-  /** Other model folders it loads (micro-diffusion's text encoder is micro-CLIP's). */
+  /** Other model folders it loads (micro-video loads micro-diffusion; micro-diffusion carries its own text encoder). */
   uses?: readonly string[]
   /**
    * Where its files come from: a folder of this package (`models/<name>/`, with its model card), or an
@@ -69,14 +69,13 @@ export const MODELS: Readonly<Record<string, ShippedModel>> = {
   'micro-diffusion': {
     kind: 'diffusion',
     demos: ['ReverseDiffusion', 'GuidanceSeeds', 'LatentSpace', 'PromptBuilder', 'GuidedGeneration', 'LoraAdapter'],
-    uses: ['micro-clip'],
     from: { folder: 'models/micro-diffusion' },
     licence: 'MIT (weights); trained on Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',
   },
   'micro-video': {
     kind: 'video',
     demos: ['VideoDiffusion', 'FrameFlicker'],
-    uses: ['micro-diffusion', 'micro-clip'],
+    uses: ['micro-diffusion'],
     from: { folder: 'models/micro-video' },
     licence: 'MIT (weights); trained on clips made from Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',
   },
