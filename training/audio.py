@@ -30,7 +30,7 @@ import torch.nn.functional as F
 import sounds as S
 from diffusion import OPSET, T, T_START, UNCOND_DROPOUT, timesteps
 from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params
-from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, wilson
+from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, provenance, wilson
 
 MAX_TOKENS = 8
 PATCH = 4
@@ -467,7 +467,7 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
          "val_seeds": recipe["val_seeds"], "test_seeds": recipe["test_seeds"], "val_pairs": val_pairs, "test_pairs": test_pairs,
          "test": _summary(test), "test_rows": test["rows"], "train_seconds": best["seconds"],
          "params": {"unet": count_params(model), "text_encoder": count_params(text)},
-         "sampler": {"kind": "ddim", "steps": steps, "guidance": GUIDANCE}, "torch": torch.__version__}
+         "sampler": {"kind": "ddim", "steps": steps, "guidance": GUIDANCE}, **provenance()}
     export(out_dir, model, text, tok, m)
     m["samples"] = write_samples(out_dir, model, text, tok)
     with open(os.path.join(out_dir, "metrics.json"), "w") as f:

@@ -533,6 +533,45 @@ def pct(x) -> str:
     return "n/a" if x is None else f"{100 * x:.1f} %"
 
 
+def judge_text(j: dict | None) -> str:
+    """The independent judge's figures (training/judge.py), or a line saying it has not run."""
+    if not j:
+        return "\nIndependent judge: not run for this model yet (`npm run train -- judge`).\n"
+
+    def r(x: dict) -> str:
+        lo, hi = x["ci95"]
+        return f"{pct(x['rate'])} ({100 * lo:.0f}–{100 * hi:.0f} %, n = {x['n']})"
+
+    rows = "\n".join(
+        f"| {label} | {r(j[k]['top1'])} | {r(j[k]['top5'])} | {r(j[k]['shuffled_prompt']['top1'])} | {r(j[k]['guidance_0']['top1'])} | "
+        f"{j[k]['nearest_training_rms']['median']:.3f} |"
+        for k, label in (("train", "training names"), ("held_out", "held-out names")) if k in j)
+    g, d = j["grid"], j["diversity"]
+    return f"""
+## Independent judge (no learned model)
+A picture shows an emoji when its nearest art in pixel space (RMS over the 32×32 RGB picture, values 0–1),
+among the base images of all {{n}} emoji in both styles, is that emoji's. One picture per prompt (DDIM
+{j['steps']} steps, guidance {j['guidance']}); baselines: the same pictures judged against another prompt's
+emoji (shuffled), and pictures from the same noise at guidance 0 (no prompt).
+
+| prompts | nearest art is the prompt's (top-1) | top-5 | shuffled prompt, top-1 | guidance 0, top-1 | median distance to the nearest training image |
+|---|---|---|---|---|---|
+{rows}
+
+**The 6×6 grid** (`judge_grid.png`, seed 1): {g['recognisable']} of {g['n']} common prompts recognisable by
+this judge (goal ≥ {g['goal']}: {"met" if g['recognisable'] >= g['goal'] else "**not met**"}){(": missed " + ", ".join(g['misses'])) if g['misses'] else ""}.
+
+![judged grid](judge_grid.png)
+
+**Memorisation.** A training-name picture lies a median {j['train']['nearest_training_rms']['median']:.3f} from its
+nearest training image, while two different training emoji lie {d['rms_between_training_images']:.3f} apart on
+average: {"closer to one training picture than training pictures are to each other by more than half — it redraws its training art" if j['train']['nearest_training_rms']['median'] < d['rms_between_training_images'] / 2 else "not much closer to its training art than training pictures are to each other"}
+(it was trained on {j.get('atlas', {}).get('images', 0):,} base pictures and their skin-tone variants).
+**Diversity:** four seeds of one prompt differ by {d['rms_between_seeds']:.3f} on average.
+The deck's ethics section shows this live (`MemorisationProbe`, with `training-images.png`).
+""".replace("{n}", "1,905")
+
+
 def write_card(m: dict, folder: str, train_cmd: str, scale: float) -> None:
     minutes = (m.get("vae_train_seconds", 0) + m.get("unet_train_seconds", 0)) / 60
     size = sum(os.path.getsize(os.path.join(folder, "onnx", n)) for n in os.listdir(os.path.join(folder, "onnx")))
@@ -577,11 +616,10 @@ Autoencoder reconstruction of held-out emoji: {m.get('vae_heldout_psnr_db')} dB 
 
 ![sample grid](sample_grid.png)
 
-How to read the held-out row: the generator draws what micro-CLIP's text encoder says a name means (often the
-nearest emoji it knows), and micro-CLIP then agrees with its own text encoder. So it measures how well the
-image follows the prompt's embedding, not whether an unseen emoji is drawn correctly; real held-out art scores
-lower because micro-CLIP's zero-shot image recognition is weak (see its card).
-
+How to read this table: micro-CLIP conditions the generator *and* scores it, so it agrees with itself. Real
+art also scores 100 % on training names, so that row only says the generator follows its conditioning. The
+independent judge below uses no learned model.
+{judge_text(m.get('judge'))}
 ## Limits
 32×32 pixels, emoji only: it draws emoji it has seen; for new words it draws the nearest emoji it knows, or a
 blend. Different seeds of one prompt often look alike (little data, strong guidance); lower guidance gives more

@@ -22,7 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import data as D
-from util import StagingDir, atomic_torch_save, load_checkpoint, log
+from util import StagingDir, atomic_torch_save, load_checkpoint, log, provenance
 
 NZ = 32
 NGF = 32
@@ -214,7 +214,7 @@ def export(info: dict, real: torch.Tensor, folder: str, train_cmd: str, seed: in
                "params_generator": sum(p.numel() for p in Generator().parameters()),
                "params_discriminator": sum(p.numel() for p in Discriminator().parameters()),
                "snapshots": evals, **baselines(real, seed), "loss_history": info["history"],
-               "torch": torch.__version__, "onnx": onnx.__version__}
+               **provenance()}
     parity_z = torch.randn((2, NZ), generator=torch.Generator().manual_seed(99))
     parity = {"about": "Fixed noise and what torch's generator drew from it, per snapshot; tests check the ONNX files.",
               "z": parity_z.flatten().tolist(), "snapshots": {}}

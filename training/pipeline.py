@@ -19,6 +19,10 @@ Stages (run in this order by `all`):
          trained on clips made from the emoji art (seven motions); writes models/micro-video/
   audio  micro-audio: text -> picture of sound by diffusion, on sounds the pipeline synthesises (notes,
          chords, sweeps, drums, noise, sung vowels; words spoken by espeak-ng); writes models/micro-audio/
+  judge  an independent judge (pixel-space nearest emoji art, no learned model) of the shipped micro-diffusion:
+         the 6×6 grid of common prompts, every training and held-out name, shuffled-prompt and guidance-0
+         baselines, diversity and distance to the nearest training image; writes them into its metrics and card,
+         with the training art the deck's memorisation probe searches
   tfjs   the VAE decoder and the CLIP image encoder as TensorFlow.js graphs, from their ONNX files
          (CLIP-guided generation differentiates through them in the browser; nothing is retrained)
 
@@ -39,7 +43,7 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
-EXTRA = ["twin", "lora", "video", "audio"]  # run only when named
+EXTRA = ["twin", "lora", "video", "audio", "judge"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                  "text_runs": [{"lr": 1e-3, "common": 0}, {"lr": 3e-3, "common": 0}, {"lr": 1e-3, "common": 3000}, {"lr": 3e-3, "common": 3000}]}, "gpt": {"steps": 3000, "batch": 48},
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64},
@@ -192,6 +196,19 @@ def main(argv: list[str]) -> int:
                 shutil.rmtree(os.path.join(run_dir, "audio-checkpoints"), ignore_errors=True)
             out = os.path.join(run_dir, "micro-audio") if args.smoke else os.path.join(args.out or shipped, "micro-audio")
             audio.run(run_dir, cache_dir, out, recipe["audio"], args.seed, cmd)
+        if "judge" in todo:
+            import judge
+
+            shipped = os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models")
+            if args.smoke:  # a copy of the shipped model, judged on a few prompts with a few sampler steps
+                import shutil
+
+                target = os.path.join(run_dir, "judge-models")
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(os.path.join(shipped, "micro-diffusion"), os.path.join(target, "micro-diffusion"))
+                judge.run(cache_dir, target, args.seed, limit=4, steps=3)
+            else:
+                judge.run(cache_dir, args.out or shipped, args.seed)
         if "tfjs" in todo:
             import export_tfjs
 

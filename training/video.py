@@ -36,7 +36,7 @@ from diffusion import T, T_START, UNCOND_DROPOUT, OPSET, PipelineError, TextCach
 from diffusion_model import UNet, count_params, cosine_alpha_bar, norm, timestep_embedding
 from lora import shipped_base
 from train_clip import ClipData, to_pixels
-from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, wilson
+from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, provenance, wilson
 
 MOTIONS = ["still", "moving left", "moving right", "moving up", "moving down", "zooming in", "zooming out", "spinning"]
 FRAMES = 8
@@ -641,7 +641,7 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dic
          "test": {k: v for k, v in test.items() if k != "rows"}, "test_ci95": wilson(test["right"], test["n"]),
          "test_rows": test["rows"], "reference": ref,
          "params": {"temporal": sum(p.numel() for p in model.trainable()), "image_unet": count_params(unet)},
-         "sampler": {"kind": "ddim", "steps": eval_steps, "guidance": GUIDANCE}, "torch": torch.__version__}
+         "sampler": {"kind": "ddim", "steps": eval_steps, "guidance": GUIDANCE}, **provenance()}
     export(out_dir, model, text, vae, scale, x0_clip, m, sha, train_cmd)
     m["samples"] = write_samples(out_dir, model, vae, scale, text, ds, vd.test[0], x0_clip, eval_steps)
     with open(os.path.join(out_dir, "metrics.json"), "w") as f:

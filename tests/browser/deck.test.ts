@@ -9,7 +9,7 @@ import { deckSlides } from '../lib/slides'
 
 const slides = await deckSlides()
 const preflightNo = slides.find(s => s.content.includes('<PreflightCheck'))!.no
-/** The shipped model comes with at least this many held-out samples it names right (samples.json). */
+/** The shipped model comes with at least this many unseen (validation) samples it names right (samples.json). */
 const MIN_HELD_OUT_SAMPLES = Number(process.env.UTH_MIN_HELD_OUT_SAMPLES ?? 4)
 
 /** The pre-flight demo's frame, once it has finished (ready or error). */
@@ -163,9 +163,9 @@ describe('demo frame: runtime, backends and failures', () => {
     expect(await rows.count()).toBe(4)
     const parity = await rows.evaluateAll(trs => trs.map(tr => tr.getAttribute('data-ok')))
     expect(parity).toEqual(['true', 'true', 'true', 'true'])
-    // The shipped micro-CLIP, offline, names held-out emoji (never seen in training) correctly.
+    // The shipped micro-CLIP, offline, names unseen validation emoji (never trained on) correctly.
     const zeroShot = await rows.nth(2).innerText()
-    const [, right, total] = /(\d+)\/(\d+) held-out emoji named right/.exec(zeroShot) ?? []
+    const [, right, total] = /(\d+)\/(\d+) unseen emoji named right/.exec(zeroShot) ?? []
     expect(Number(total)).toBeGreaterThanOrEqual(MIN_HELD_OUT_SAMPLES)
     expect(right).toBe(total)
     const backends = await w.page.evaluate(() => (window as unknown as { __underTheHood: { backends: Record<string, { backend: string }> } }).__underTheHood.backends)

@@ -275,6 +275,12 @@ const CASES: StageCase[] = [
     second: f => f.getByTestId('bias-default').click(),
   },
   {
+    component: 'MemorisationProbe',
+    shows: async f => `${await f.getByTestId('memo-prompt').inputValue()}#${await f.getByTestId('memo-seed').inputValue()}#${await f.getByTestId('memorisation-probe').getAttribute('data-nearest')}`,
+    first: f => f.getByTestId('memo-prompt').fill('pizza'),
+    second: f => f.getByTestId('memo-seed').fill('2'),
+  },
+  {
     component: 'PreflightCheck',
     expectedConsole: /404 \(Not Found\)/,
     shows: async f => `${await f.getByTestId('preflight-model').inputValue()}#${await f.getAttribute('data-phase')}#${await attrs(f, '[data-testid="preflight-table"] tr[data-ok]', 'data-ok')}`,

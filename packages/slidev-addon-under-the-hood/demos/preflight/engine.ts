@@ -108,7 +108,7 @@ export interface Samples {
 }
 
 /**
- * Zero-shot classification of held-out emoji (never seen in training) through the
+ * Zero-shot classification of validation emoji (never trained on) through the
  * transformers.js pipeline, against the names of all the candidates.
  */
 export async function checkZeroShot(demo: string, model: string): Promise<CheckResult & { correct: number, total: number, predictions: string[] }> {
@@ -132,7 +132,7 @@ export async function checkZeroShot(demo: string, model: string): Promise<CheckR
     backend: opts.device,
     maxDiff: 0,
     ok: total > 0 && correct === total,
-    detail: `${correct}/${total} held-out emoji named right among ${samples.candidates.length} captions`,
+    detail: `${correct}/${total} unseen emoji named right among ${samples.candidates.length} captions`,
     ms: performance.now() - t0,
     correct,
     total,

@@ -68,7 +68,7 @@ export const MODELS: Readonly<Record<string, ShippedModel>> = {
   },
   'micro-diffusion': {
     kind: 'diffusion',
-    demos: ['ReverseDiffusion', 'GuidanceSeeds', 'LatentSpace', 'PromptBuilder', 'GuidedGeneration', 'LoraAdapter'],
+    demos: ['ReverseDiffusion', 'GuidanceSeeds', 'LatentSpace', 'PromptBuilder', 'GuidedGeneration', 'LoraAdapter', 'MemorisationProbe'],
     from: { folder: 'models/micro-diffusion' },
     licence: 'MIT (weights); trained on Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',
   },
