@@ -395,7 +395,7 @@ zero-shot over *all* names is hard for a model that has seen about 1,600 emoji.
 It only knows emoji. Words that are neither in the emoji captions nor in the dictionary (first names,
 brand names, typos) are spelled out letter by letter and land wherever their letters lead; dictionary
 words land near their definition, which is only as good as a 14-word gloss. The emoji set itself is uneven:
-270 flags (Fluent draws none), many Western foods and objects, skin tones only on people emoji; the default
+270 flags (Fluent has no country flags), many Western foods and objects, skin tones only on people emoji; the default
 (yellow) people emoji outnumber every skin tone. See the data card.
 
 ## Licence

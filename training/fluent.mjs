@@ -4,7 +4,7 @@
 // emoji-datasource's spelling, e.g. 1F44B-1F3FD) on stdin and writes <CODE>.png for each one the set has.
 import { readFileSync, mkdirSync, renameSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 
 const [nodeModules, out] = process.argv.slice(2)
 if (!nodeModules || !out) {
@@ -14,7 +14,7 @@ if (!nodeModules || !out) {
 const set = join(nodeModules, '@iconify-json', 'fluent-emoji-flat')
 const icons = JSON.parse(readFileSync(join(set, 'icons.json'), 'utf8'))
 const chars = JSON.parse(readFileSync(join(set, 'chars.json'), 'utf8'))
-const sharp = createRequire(resolve(nodeModules, 'x.js'))('sharp')
+const sharp = createRequire(import.meta.url)('sharp') // the project's own, whatever folder the art comes from
 
 // chars.json spells sequences in lower case without the variation selector FE0F.
 const key = code => code.toLowerCase().split('-').filter(c => c !== 'fe0f').join('-')

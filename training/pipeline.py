@@ -113,7 +113,7 @@ def main(argv: list[str]) -> int:
     t0 = time.time()
     try:
         if "data" in todo:
-            em = D.load_emoji()
+            em = D.load_emoji(D.ALL_STYLES)
             arrays = D.build_arrays(em, cache_dir)
             tr, ho = D.split_emoji(em)
             log(f"data: {len(em)} emoji, {len(arrays['rgba'])} images, {len(tr)} train / {len(ho)} held-out emoji")

@@ -36,6 +36,7 @@ class BadData(unittest.TestCase):
             for pkg in ("emoji-datasource-google", "emoji-datasource-twitter"):
                 os.makedirs(os.path.join(nm, pkg))
                 os.symlink(os.path.join(src, pkg, "emoji.json"), os.path.join(nm, pkg, "emoji.json"))
+            os.symlink(os.path.join(src, "@iconify-json"), os.path.join(nm, "@iconify-json"))  # Fluent, intact
             for style, rel in D.STYLES.items():
                 os.makedirs(os.path.join(nm, rel))
                 for f in os.listdir(os.path.join(src, rel)):
