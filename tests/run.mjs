@@ -69,6 +69,8 @@ if (py) {
   check('LoRA smoke run (npm run train -- lora --smoke)', process.execPath, ['training/train.mjs', 'lora', '--smoke'])
   // micro-video: temporal layers on the shipped UNet, a few steps on clips made from the emoji art, exported with parity.
   check('video smoke run (npm run train -- video --smoke)', process.execPath, ['training/train.mjs', 'video', '--smoke'])
+  // The independent judge of micro-diffusion (pixel-space nearest art) on a copy of the shipped model, a few prompts.
+  check('judge smoke run (npm run train -- judge --smoke)', process.execPath, ['training/train.mjs', 'judge', '--smoke'])
   // micro-audio: synthesised and spoken training sounds (espeak-ng), a few steps, exported with parity.
   check('audio smoke run (npm run train -- audio --smoke)', process.execPath, ['training/train.mjs', 'audio', '--smoke'])
 }

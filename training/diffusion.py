@@ -550,8 +550,8 @@ def judge_text(j: dict | None) -> str:
     return f"""
 ## Independent judge (no learned model)
 A picture shows an emoji when its nearest art in pixel space (RMS over the 32×32 RGB picture, values 0–1),
-among the base images of all {{n}} emoji in both styles, is that emoji's. One picture per prompt (DDIM
-{j['steps']} steps, guidance {j['guidance']}); baselines: the same pictures judged against another prompt's
+among the base images of all {{n}} emoji in both styles, is that emoji's. One picture per prompt, for every
+third training name and every held-out name (DDIM {j['steps']} steps, guidance {j['guidance']}); baselines: the same pictures judged against another prompt's
 emoji (shuffled), and pictures from the same noise at guidance 0 (no prompt).
 
 | prompts | nearest art is the prompt's (top-1) | top-5 | shuffled prompt, top-1 | guidance 0, top-1 | median distance to the nearest training image |
