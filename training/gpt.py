@@ -166,7 +166,8 @@ def unigram_perplexity(train: np.ndarray, val: np.ndarray, vocab: int) -> float:
 
 
 def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log_every: int = 100,
-          ckpt_every: int = 500, limit_chapters: int | None = None) -> tuple[MicroGpt, WordPiece, dict]:
+          ckpt_every: int = 500, limit_chapters: int | None = None, on_step=None) -> tuple[MicroGpt, WordPiece, dict]:
+    """Trains (or resumes) micro-GPT; `on_step(step)` is called after each step (tests interrupt a run with it)."""
     torch.manual_seed(seed)
     train_txt, val_txt = read_book()
     if limit_chapters:
@@ -213,6 +214,8 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
             atomic_torch_save({"meta": meta, "model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1,
                                "hist": hist, "torch_rng": torch.get_rng_state(), "np_rng": rng.bit_generator.state,
                                "elapsed": elapsed0 + time.time() - t0}, ckpt)
+        if on_step is not None:
+            on_step(step + 1)
     metrics = {
         "val_perplexity": perplexity(model, val_book, cfg.context),
         "val_unigram_perplexity": unigram_perplexity(book, val_book, cfg.vocab_size),

@@ -103,6 +103,62 @@ class Resume(unittest.TestCase):
             self.assertEqual(st["best"]["val_top5"], max(p[1] for p in st["curve"]))
 
 
+class ResumeGptAndDiffusion(unittest.TestCase):
+    """An interrupted micro-GPT or micro-diffusion UNet run resumes to the very weights of an uninterrupted
+    one; a UNet checkpoint made on another text encoder stops the run with a message."""
+
+    @staticmethod
+    def stop_at(n):
+        def stop(step, *_):
+            if step == n:
+                raise KeyboardInterrupt
+        return stop
+
+    def test_gpt_resumes_exactly(self):
+        import torch
+
+        import gpt as G
+
+        torch.set_num_threads(1)
+        kw = dict(steps=5, batch=5, seed=3, log_every=100, ckpt_every=2, limit_chapters=4)
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            ref, *_ = G.train(a, **kw)
+            with self.assertRaises(KeyboardInterrupt):
+                G.train(b, on_step=self.stop_at(3), **kw)
+            self.assertEqual(torch.load(os.path.join(b, "gpt.ckpt"))["step"], 2)
+            resumed, *_ = G.train(b, **kw)
+            for (k, v), (_, w) in zip(ref.state_dict().items(), resumed.state_dict().items()):
+                self.assertTrue(torch.equal(v, w), k)
+
+    def test_unet_resumes_exactly_and_refuses_another_text_encoder(self):
+        import torch
+
+        import diffusion as DF
+        from clip_model import ClipConfig, MicroClip
+        from diffusion_model import Vae, VaeConfig
+        from train_clip import ClipData, build_tokenizer
+
+        torch.set_num_threads(1)
+        with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            torch.manual_seed(0)
+            ds = ClipData(cache, 1, limit=40)
+            tok = build_tokenizer(ds)
+            clip = MicroClip(ClipConfig(vocab_size=len(tok.vocab))).eval().requires_grad_(False)
+            vae = Vae(VaeConfig()).eval().requires_grad_(False)
+            kw = dict(steps=5, batch=4, seed=3, log_every=100, ckpt_every=2)
+            ref, _ = DF.train_unet(a, ds, vae, 1.0, DF.TextCache(clip, tok), **kw)
+            with self.assertRaises(KeyboardInterrupt):
+                DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), on_step=self.stop_at(3), **kw)
+            resumed, _ = DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), **kw)
+            for (k, v), (_, w) in zip(ref.state_dict().items(), resumed.state_dict().items()):
+                self.assertTrue(torch.equal(v, w), k)
+            with torch.no_grad():
+                clip.text_proj.weight.add_(0.01)  # another text encoder
+            with self.assertRaises(DF.PipelineError) as err:
+                DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), **kw)
+            self.assertIn("was trained on text encoder", str(err.exception))
+
+
 class Dictionary(unittest.TestCase):
     def test_wordnet_lookups(self):
         import lexicon as L
