@@ -52,7 +52,8 @@ describe.each(folders)('micro-CLIP (%s)', (_label, modelsDir) => {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
     expect(config.model_type).toBe('clip')
     expect(config['transformers.js_config'].dtype).toBe('fp32')
-    expect(folderSize(dir, ['tfjs'])).toBeLessThanOrEqual(15_000_000)
+    // 16 MB: the text encoder's table holds 3,800 dictionary words, in text_model.onnx and again in model.onnx
+    expect(folderSize(dir, ['tfjs'])).toBeLessThanOrEqual(16_000_000)
     expect(folderSize(join(dir, 'tfjs'))).toBeLessThanOrEqual(3_500_000)
   })
 
