@@ -453,9 +453,9 @@ def text_checkpoint(run_dir: str, lr: float, common: int) -> str:
     return os.path.join(run_dir, f"clip_text-{lr:g}-{common}.ckpt")
 
 
-def load_trained(run_dir: str, phase: int = 2) -> tuple[MicroClip, WordPiece]:
+def load_trained(run_dir: str) -> tuple[MicroClip, WordPiece]:
     """The finished micro-CLIP of a run: phase 1's checkpoint, with the phase-2 text tower chosen on
-    validation (`clip_text.json`) when that phase has run on top of it and `phase` is 2. The vocabulary
+    validation (`clip_text.json`) when that phase has run on top of it. The vocabulary
     comes from the checkpoints. Raises FileNotFoundError when phase 1 has not run."""
     path = os.path.join(run_dir, "clip.ckpt")
     st = torch.load(path)
@@ -465,7 +465,7 @@ def load_trained(run_dir: str, phase: int = 2) -> tuple[MicroClip, WordPiece]:
     model.load_state_dict(st["model"])
     tok = WordPiece(st["meta"]["vocab"])
     chosen = os.path.join(run_dir, "clip_text.json")
-    if phase == 2 and os.path.exists(chosen):
+    if os.path.exists(chosen):
         with open(chosen) as f:
             c = json.load(f)
         path2 = text_checkpoint(run_dir, c["lr"], c["common"])
