@@ -121,7 +121,7 @@ async function video(values: { prompt?: string, seed?: string, steps?: string, g
   const t0 = performance.now()
   const nets = videoNets(v.ort, v.session, v.image.nets, v.config, params.motion)
   let frames: Uint8ClampedArray[] = []
-  for await (const s of generateClip(nets, v.image.config, params)) frames = s.x0
+  for await (const s of generateClip(nets, v.image.config, params, { show: 'final' })) frames = s.x0
   const big = (rgba: Uint8ClampedArray) => sharp(Buffer.from(rgba), { raw: { width: size, height: size, channels: 4 } }).resize(size * scale, size * scale, { kernel: 'nearest' })
   const raws: Buffer[] = []
   for (const [k, f] of frames.entries()) {

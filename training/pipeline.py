@@ -50,6 +50,7 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
         "twin": {"steps": 4500, "batch": 64},
         "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48},
         "video": {"clips_per_image": 1, "batch": 4, "val_seeds": [11], "test_seeds": [21],
+                  "noise_shared": [0.0, 0.5, 0.75, 0.9, 0.95, 1.0],
                   "runs": [{"name": "lr0.001", "lr": 1e-3, "steps": 3000, "keep": [1500, 3000]},
                            {"name": "spacetime", "lr": 1e-3, "steps": 2000, "keep": [1000, 2000], "spacetime": True,
                             "from": ["lr0.001", 3000]}]},
@@ -65,7 +66,7 @@ SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4, "text_runs": [{"lr"
          "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
          "twin": {"steps": 6, "batch": 8},
          "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2},
-         "video": {"clips_per_image": 1, "batch": 2, "val_seeds": [11], "test_seeds": [21], "limit": 3, "eval_steps": 2,
+         "video": {"clips_per_image": 1, "batch": 2, "val_seeds": [11], "test_seeds": [21], "limit": 3, "eval_steps": 2, "noise_shared": [0.0, 0.5],
                    "runs": [{"name": "lr0.001", "lr": 1e-3, "steps": 2, "keep": [2]},
                             {"name": "spacetime", "lr": 1e-3, "steps": 2, "keep": [2], "spacetime": True, "from": ["lr0.001", 2]}]},
          "audio": {"runs": [{"name": "base", "lr": 1e-3, "steps": 3, "batch": 4, "channels": [16, 32], "keep": [2, 3]},
@@ -84,6 +85,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--smoke", action="store_true", help="every stage for a few steps, output to training/runs/smoke")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--eval-only", action="store_true", help="diffusion: evaluate the finished checkpoints and print the metrics (no training, no export)")
+    ap.add_argument("--sampler-only", action="store_true", help="video: keep the shipped temporal layers (rebuilt from their ONNX file) and choose only the sampler's noise sharing again, on validation")
     ap.add_argument("--out", default=None, help="model output folder (default packages/slidev-addon-under-the-hood/models, or the smoke folder)")
     args = ap.parse_args(argv)
 
@@ -185,7 +187,7 @@ def main(argv: list[str]) -> int:
 
                 shutil.rmtree(os.path.join(run_dir, "video-checkpoints"), ignore_errors=True)
             out = os.path.join(run_dir, "micro-video") if args.smoke else os.path.join(args.out or shipped, "micro-video")
-            video.run(run_dir, cache_dir, args.out or shipped, out, recipe["video"], args.seed, cmd)
+            video.run(run_dir, cache_dir, args.out or shipped, out, recipe["video"], args.seed, cmd, sampler_only=args.sampler_only)
         if "audio" in todo:
             import audio
 

@@ -299,6 +299,29 @@ class VideoMeasure(unittest.TestCase):
         self.assertLess(V.motion_of(spin.flip(0))["turn"], -0.2)
 
 
+    def test_clip_noise_shares_the_asked_part(self):
+        import torch
+        import video as V
+
+        own = V.clip_noise(5)
+        self.assertTrue(torch.equal(own, torch.randn((1, V.FRAMES, 4, 8, 8), generator=torch.Generator().manual_seed(5))))
+        for rho in (0.5, 0.9):
+            x = torch.cat([V.clip_noise(s, shared=rho) for s in range(40)]).flatten(2)  # [40 clips, F, 256]
+            self.assertLess(abs(float(x.var()) - 1), 0.1)
+            a, b = x[:, :-1].flatten(), x[:, 1:].flatten()
+            self.assertLess(abs(float(torch.corrcoef(torch.stack([a, b]))[0, 1]) - rho), 0.05)
+
+    def test_shipped_video_model_rebuilds_from_its_onnx_file(self):
+        import video as V
+        from lora import shipped_base
+
+        models = os.path.join(os.path.dirname(HERE), "packages", "slidev-addon-under-the-hood", "models")
+        text, _, unet, *_ = shipped_base(models)
+        model = V.video_from_onnx(os.path.join(models, "micro-video"), unet, text)  # raises unless it matches parity.json
+        # trained layers, not fresh ones (a fresh temporal layer's output projection is zero)
+        self.assertTrue(all(float(t.proj_out.weight.abs().max()) > 0 for t in model.temporal.values()))
+
+
 class AudioData(unittest.TestCase):
     """micro-audio's training sounds and the measures its card's figures come from (training/sounds.py)."""
 

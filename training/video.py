@@ -100,17 +100,20 @@ def render_clip(rgba: torch.Tensor, path: list[tuple[float, float, float, float]
     return to_pixels(out)
 
 
+def video_split(ds: ClipData, limit: int | None = None) -> tuple[list[int], list[int], list[int]]:
+    """The image model's training emoji split again for the video layers: training, validation and test subjects."""
+    emoji = list(ds.train)
+    val, test = emoji[3::140], emoji[38::70]
+    held = set(val) | set(test)
+    train = [e for e in emoji if e not in held]
+    return (train[:limit], val[:1], test[:1]) if limit else (train, val, test)
+
+
 class VideoData:
     """Clips of the image model's training emoji, split again by emoji for the video layers."""
 
     def __init__(self, ds: ClipData, vae, scale: float, clips_per_image: int, seed: int, limit: int | None = None):
-        emoji = list(ds.train)
-        self.val = emoji[3::140]
-        self.test = emoji[38::70]
-        held = set(self.val) | set(self.test)
-        self.train = [e for e in emoji if e not in held]
-        if limit:
-            self.train, self.val, self.test = self.train[:limit], self.val[:1], self.test[:1]
+        self.train, self.val, self.test = video_split(ds, limit)
         rng = random.Random(seed)
         images = [i for e in self.train for i in ds.by_emoji[e]]
         lat, caps, motions = [], [], []
@@ -241,6 +244,59 @@ class VideoUNet(nn.Module):
         return [p for n, p in self.named_parameters() if not n.startswith("unet.")]
 
 
+def video_from_onnx(folder: str, unet: UNet, text: TextCache) -> VideoUNet:
+    """The shipped micro-video rebuilt from onnx/video_unet.onnx on the shipped image UNet, checked against
+    its parity.json: what later stages (a new sampler setting, say) measure without retraining."""
+    import onnx
+    from onnx import numpy_helper
+
+    with open(os.path.join(folder, "config.json")) as f:
+        cfg = json.load(f)
+    g = onnx.load(os.path.join(folder, "onnx", "video_unet.onnx")).graph
+    w = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    model = VideoUNet(unet, spacetime=bool(cfg.get("spacetime_conv")))
+    sd = model.state_dict()
+    put = lambda k, v: sd.__setitem__(k, torch.from_numpy(np.array(v, dtype=np.float32)).reshape(sd[k].shape))
+    done = set()
+    for k, v in w.items():  # the weights torch kept under their own names
+        if k.startswith("model.") and k[6:] in sd and not k.startswith("model.unet."):
+            put(k[6:], v)
+            done.add(k[6:])
+    # The rest were folded into unnamed constants; torch named their nodes after the module path (a temporal
+    # layer's modules get a "_1" where the image block has a module of the same name).
+    inputs = {n.name: [i for i in n.input if i.startswith("onnx::") and i in w] for n in g.node}
+    for b in BLOCKS:
+        p = f"temporal.{b}."
+        for mod, node in [("qkv", "qkv"), ("attn_out", "attn_out"), ("ff.0", "ff/ff.0_1"), ("ff.2", "ff/ff.2_1"), ("proj_out", "proj_out_1")]:
+            put(p + mod + ".weight", w[inputs[f"/model/{b}/{node}/MatMul"][0]].T)
+            done.add(p + mod + ".weight")
+        put(p + "norm.weight", w[inputs[f"/model/{b}/norm_1/Mul"][0]])
+        put(p + "norm.bias", w[inputs[f"/model/{b}/norm_1/Add"][0]])
+        done |= {p + "norm.weight", p + "norm.bias"}
+        if model.spacetime:
+            taps = [w[inputs[f"/model/{b}_1/Conv" + s][0]] for s in ("", "_1", "_2")]
+            put(p + "st_conv.0.weight", np.stack(taps, 2))
+            bias = [i for n, ins in inputs.items() if n.startswith(f"/model/{b}_1/Add") for i in ins]
+            if len(bias) != 1:
+                raise PipelineError(f"video_unet.onnx: block {b}'s space-time bias is not where this pipeline expects it")
+            put(p + "st_conv.0.bias", w[bias[0]])
+            done |= {p + "st_conv.0.weight", p + "st_conv.0.bias"}
+    missing = {k for k in sd if not k.startswith("unet.")} - done
+    if missing:
+        raise PipelineError(f"video_unet.onnx lacks {len(missing)} of micro-video's weights ({sorted(missing)[:3]} …)")
+    model.load_state_dict(sd)
+    model.eval().requires_grad_(False)
+    with open(os.path.join(folder, "parity.json")) as f:
+        ref = json.load(f)["step"]
+    c, m, pooled = text(ref["subjects"])
+    with torch.no_grad():
+        eps = model(torch.tensor(ref["sample"]).reshape(len(ref["subjects"]), -1, 4, 8, 8), torch.tensor([float(ref["timestep"])] * 2),
+                    c, m, pooled, torch.tensor(ref["motion"]))
+    if (eps.flatten() - torch.tensor(ref["noise_pred"])).abs().max() > 1e-4:
+        raise PipelineError(f"micro-video rebuilt from {folder} does not match its parity.json")
+    return model
+
+
 # ---------------------------------------------------------------------------------------- training
 def video_loss(model: VideoUNet, x0, cond, motion, ab, g) -> torch.Tensor:
     """The denoising loss on clean clips x0 [b, F, 4, 8, 8]: one step t per clip, min-SNR weighted."""
@@ -295,9 +351,17 @@ def train(model: VideoUNet, vd: VideoData, text: TextCache, lr: float, steps: in
 
 
 # ------------------------------------------------------------------------------------------ sampling
-def clip_noise(seed: int, frames: int = FRAMES) -> torch.Tensor:
-    """Starting noise of one clip for the pipeline's own measures (the browser seeds its noise its own way)."""
-    return torch.randn((1, frames, 4, 8, 8), generator=torch.Generator().manual_seed(seed))
+def clip_noise(seed: int, frames: int = FRAMES, shared: float = 0.0) -> torch.Tensor:
+    """Starting noise of one clip for the pipeline's own measures (the browser seeds its noise its own way).
+    With `shared` = ρ > 0, every frame's noise is √ρ·(one noise for the whole clip) + √(1 − ρ)·(its own):
+    still unit-variance noise per frame, correlated ρ between frames (the "mixed" noise prior of Ge et al.
+    2023, "Preserve Your Own Correlation"). ρ = 0 is independent noise per frame, as in training."""
+    g = torch.Generator().manual_seed(seed)
+    own = torch.randn((1, frames, 4, 8, 8), generator=g)
+    if not shared:
+        return own
+    common = torch.randn((1, 1, 4, 8, 8), generator=g)
+    return math.sqrt(shared) * common + math.sqrt(1 - shared) * own
 
 
 @torch.no_grad()
@@ -387,13 +451,13 @@ def frame_change(frames: torch.Tensor) -> float:
 
 @torch.no_grad()
 def measure(model, vae, scale, text, ds: ClipData, subjects: list[int], seeds: list[int], x0_clip: float,
-            steps: int = STEPS) -> dict:
+            steps: int = STEPS, shared: float = 0.0) -> dict:
     rows = []
     for e in subjects:
         name = ds.names[e]
         prompts = [f"{name} {m}" for m in MOTIONS[1:]]
         for seed in seeds:
-            noise = torch.cat([clip_noise(seed)] * len(prompts))
+            noise = torch.cat([clip_noise(seed, shared=shared)] * len(prompts))
             clips = decode(vae, scale, sample_clips(model, text, prompts, noise, x0_clip, steps=steps))
             for m, c in enumerate(clips, start=1):
                 mo = motion_of(c)
@@ -407,12 +471,14 @@ def measure(model, vae, scale, text, ds: ClipData, subjects: list[int], seeds: l
 
 
 @torch.no_grad()
-def real_and_independent(vae, scale, unet, text, ds: ClipData, subjects: list[int], x0_clip: float, steps: int = STEPS) -> dict:
+def real_and_independent(vae, scale, unet, text, ds: ClipData, subjects: list[int], x0_clip: float, steps: int = STEPS,
+                         shared: float = 0.0) -> dict:
     """The measure on real clips (it must name their motion) and the frame change of real clips and of
-    frames drawn one by one by the image model (the flicker a video model must avoid)."""
+    frames drawn one by one by the image model (the flicker a video model must avoid); with `shared`, also of
+    the image model's frames drawn from the clip's correlated noise (what sharing the noise does alone)."""
     from diffusion import sample
 
-    rows, changes, indep = [], [], []
+    rows, changes, indep, alone = [], [], [], []
     for e in subjects:
         i = ds.base_image(e, 0)
         i = ds.by_emoji[e][0] if i is None else i
@@ -421,11 +487,11 @@ def real_and_independent(vae, scale, unet, text, ds: ClipData, subjects: list[in
             c = decode(vae, scale, (encode_latents(vae, c) * scale)[None])[0]
             rows.append(judged(m, motion_of(c)))
             changes.append(frame_change(c))
-        noise = torch.randn((FRAMES, 4, 8, 8), generator=torch.Generator().manual_seed(e))
-        lat = sample(unet, text, [ds.names[e]] * FRAMES, noise, steps=steps, guidance=GUIDANCE, x0_clip=x0_clip)
-        indep.append(frame_change(decode(vae, scale, lat[None])[0]))
+        for rho, out in ((0.0, indep), (shared, alone)) if shared else ((0.0, indep),):
+            lat = sample(unet, text, [ds.names[e]] * FRAMES, clip_noise(e, shared=rho)[0], steps=steps, guidance=GUIDANCE, x0_clip=x0_clip)
+            out.append(frame_change(decode(vae, scale, lat[None])[0]))
     return {"real_right": int(sum(rows)), "real_n": len(rows), "real_change": float(np.mean(changes)),
-            "independent_change": float(np.mean(indep))}
+            "independent_change": float(np.mean(indep)), **({"shared_noise_image_change": float(np.mean(alone))} if shared else {})}
 
 
 # -------------------------------------------------------------------------------------------- export
@@ -466,7 +532,7 @@ def export(folder: str, model: VideoUNet, text: TextCache, vae, scale: float, x0
     smp = torch.randn((2, FRAMES, 4, 8, 8), generator=g)
     with torch.no_grad():
         eps = model(smp, torch.tensor([700.0, 700.0]), c2, m2, p2, torch.tensor([m for _, m in parsed]))
-    noise = clip_noise(3)
+    noise = clip_noise(3, shared=metrics["sampler"]["noise_shared"])
     clip = sample_clips(model, text, ["rocket moving up"], noise, x0_clip, steps=4)
     parity = {"step": {"prompts": prompts, "subjects": [s for s, _ in parsed], "motion": [m for _, m in parsed],
                        "timestep": 700, "sample": [round(float(v), 6) for v in smp.flatten()],
@@ -476,14 +542,19 @@ def export(folder: str, model: VideoUNet, text: TextCache, vae, scale: float, x0
                        "latents": [round(float(v), 5) for v in clip.flatten()]}}
     with open(os.path.join(folder, "parity.json"), "w") as f:
         json.dump(parity, f)
+    write_config(folder, model, base_sha, metrics["sampler"]["noise_shared"])
+    with open(os.path.join(folder, "metrics.json"), "w") as f:
+        json.dump(metrics, f, indent=2)
+
+
+def write_config(folder: str, model: VideoUNet, base_sha: str, shared: float) -> None:
+    """config.json: what the deck needs to run the clip (frames, motions, the sampler's settings)."""
     cfg = {"model_type": "micro-video", "frames": FRAMES, "max_frames": MAX_FRAMES, "motions": MOTIONS, "spacetime_conv": model.spacetime,
            "image_model": "micro-diffusion", "base_unet_sha256": base_sha, "temporal_blocks": BLOCKS,
-           "sampling": {"default_steps": STEPS, "default_guidance": GUIDANCE, "unconditional_motion": 0},
+           "sampling": {"default_steps": STEPS, "default_guidance": GUIDANCE, "unconditional_motion": 0, "noise_shared": shared},
            "params": {"temporal": sum(p.numel() for p in model.trainable()), "total": count_params(model)}}
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
-    with open(os.path.join(folder, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2)
 
 
 def _strip(rows: list[torch.Tensor]) -> np.ndarray:
@@ -493,7 +564,7 @@ def _strip(rows: list[torch.Tensor]) -> np.ndarray:
 
 
 def write_samples(folder: str, model: VideoUNet, vae, scale: float, text: TextCache, ds: ClipData, subject: int,
-                  x0_clip: float, steps: int) -> dict:
+                  x0_clip: float, steps: int, shared: float = 0.0) -> dict:
     """samples/real.png: a test subject's real clips, one row per motion (the frames the motion measure is
     checked on); samples/generated.png: the model's clips of the same subject and motions (seed 3)."""
     from PIL import Image
@@ -504,7 +575,7 @@ def write_samples(folder: str, model: VideoUNet, vae, scale: float, text: TextCa
     real = [render_clip(ds.images([i])[0], motion_path(m, FRAMES)) for m in range(1, len(MOTIONS))]
     name = ds.names[subject]
     prompts = [f"{name} {m}" for m in MOTIONS[1:]]
-    gen = decode(vae, scale, sample_clips(model, text, prompts, torch.cat([clip_noise(3)] * len(prompts)), x0_clip, steps=steps))
+    gen = decode(vae, scale, sample_clips(model, text, prompts, torch.cat([clip_noise(3, shared=shared)] * len(prompts)), x0_clip, steps=steps))
     Image.fromarray(_strip(real)).save(os.path.join(folder, "samples", "real.png"))
     Image.fromarray(_strip(list(gen))).save(os.path.join(folder, "samples", "generated.png"))
     meta = {"subject": name, "motions": MOTIONS[1:], "frames": FRAMES, "size": 32, "seed": 3, "steps": steps,
@@ -524,7 +595,21 @@ def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
                      + (f", continued from `{x['from'][0]}` at step {x['from'][1]}" if x.get("from") else "") for x in m["runs"])
     st = cfg.get("spacetime_conv", False)
     weak_list = [f"{k} ({v}/{t['per_motion_n']})" for k, v in t["per_motion"].items() if v < t["per_motion_n"] / 2]
-    weak = f"Weakest: {', '.join(weak_list)}; the frames turn, but the turned subject loses its shape. " if weak_list else ""
+    weak = (f"Weakest: {', '.join(weak_list)}" + ("; when spinning, the frames turn, but the turned subject loses its shape" if t["per_motion"].get("spinning", 1e9) < t["per_motion_n"] / 2 else "") + ". ") if weak_list else ""
+    rho = m["sampler"].get("noise_shared", 0.0)
+    noise_text = ((f"every frame starts from **the same noise** (ρ = 1 of " if rho >= 1 else
+                   f"each frame's noise is √ρ·(one noise for the whole clip) + √(1 − ρ)·(its own), ρ = **{rho:g}** (")
+                  + "the mixed noise prior of Ge et al. 2023, used here at sampling time only: training saw independent noise per frame)") if rho else "independent per frame"
+    alone = (f" · the image model alone from the same shared noise {r['shared_noise_image_change']:.3f} (calm, but it does not move)"
+             if "shared_noise_image_change" in r else "")
+    noise_rows = m.get("noise_candidates", [])
+    earlier = [x for x in m.get("earlier_tests", []) if x["noise_shared"] != rho]
+    earlier_text = (" Earlier shipped settings were tested once each, before this choice: "
+                    + "; ".join(f"ρ = {x['noise_shared']:g}: {x['right']}/{x['n']} right, change {x['frame_change']:.3f}" for x in earlier) + ".") if earlier else ""
+    noise_choice = ("The noise shared between frames, ρ, was chosen afterwards on the same validation clips: the largest ρ "
+                    "whose clips still move the way the prompt says at least 80 % of the time ("
+                    + "; ".join(f"ρ = {x['shared']:g}: {x['right']}/{x['n']} right, change {x['frame_change']:.3f}" for x in noise_rows)
+                    + f"). Chosen: ρ = {rho:g}.") if len(noise_rows) > 1 else ""
     return f"""# micro-video: micro-diffusion taught to move
 
 A text-to-video model for the talk, built the way AnimateDiff is built (Guo et al. 2023): the image model
@@ -541,6 +626,7 @@ autoencoder turns each 8×8×4 latent into a 32×32 frame. Made by this project'
 | file | `onnx/video_unet.onnx`, {size_bytes / 1e6:.1f} MB (fp32; it carries the frozen UNet's weights too) |
 | training | run `{ch['run']}` at step {ch['steps']}, {m['batch']} clips a step ({m['train_seconds'] / 60:.0f} min on 2 CPU cores in all) |
 | sampler | DDIM, {m['sampler']['steps']} steps, classifier-free guidance {m['sampler']['guidance']:g} (the unconditional half: empty text, motion "still") |
+| starting noise | {noise_text} |
 
 ## Data
 {m['train_clips']:,} clips made by the pipeline from the emoji art micro-diffusion learned from (Noto Emoji,
@@ -561,15 +647,15 @@ between frames for spinning (`demos/video/motion.ts` is the same measure). On th
 |---|---|
 | motion right | **{t['right']} / {t['n']}** ({t['rate']:.0%}; 95 % Wilson interval {lo:.0%} – {hi:.0%}) |
 | per motion | {per} |
-| change from frame to frame | generated **{t['frame_change']:.3f}** · real clips {r['real_change']:.3f} · the image model drawing each frame on its own {r['independent_change']:.3f} |
+| change from frame to frame | generated **{t['frame_change']:.3f}** · real clips {r['real_change']:.3f} · the image model drawing each frame on its own {r['independent_change']:.3f}{alone} |
 
 The goals were 80 % right ({"met" if t['rate'] >= 0.8 else "not met"}), and a change from frame to frame close to the real clips' and far
-below independent frames' ({"met" if t['frame_change'] < (r['real_change'] + r['independent_change']) / 2 else "not met: the subject moves the way it should, but also changes its shape from frame to frame"}).
+below independent frames' ({"met" if t['frame_change'] < (r['real_change'] + r['independent_change']) / 2 else "not met: the subject moves the way it should, but also changes its shape from frame to frame"}).{earlier_text}
 {weak}`samples/generated.png` shows one subject's seven clips (seed 3).
 
 ## How it was chosen (validation subjects only)
 {len(m['val_subjects'])} other held-out subjects × seven motions, one seed. The runs: {runs}. Each run's snapshots were
-scored on validation ({cands}); the best was kept. All candidates are in `metrics.json`.
+scored on validation ({cands}); the best was kept. {noise_choice} All candidates are in `metrics.json`.
 
 ## Limits
 It learned clips of one subject moving over a plain background, so it moves the whole subject; it knows
@@ -580,14 +666,91 @@ Made by `{train_cmd}` (figures from `metrics.json`).
 """
 
 
-def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dict, seed: int, train_cmd: str) -> dict:
+def choose_noise(model, vae, scale, text, ds: ClipData, val: list[int], seeds: list[int], x0_clip: float, steps: int,
+                 candidates: list[float], ck_dir: str, chosen: dict) -> tuple[float, list[dict]]:
+    """How much starting noise the frames share (clip_noise's ρ), chosen on the validation subjects: the
+    largest ρ whose clips still move the way their prompts say at least as often as the goal (80 %); ρ = 0
+    when none does. More sharing calms the frames; too much leaves the temporal layers nothing to move."""
+    rows = []
+    for rho in candidates:
+        key = {"run": chosen["run"], "steps": chosen["steps"], "lr": chosen["lr"], "shared": rho, "seeds": seeds,
+               "subjects": val, "eval_steps": steps}
+
+        def validate():
+            v = measure(model, vae, scale, text, ds, val, seeds, x0_clip, steps=steps, shared=rho)
+            return {"right": v["right"], "n": v["n"], "rate": round(v["rate"], 4), "per_motion": v["per_motion"],
+                    "frame_change": round(v["frame_change"], 4)}
+        r = {"shared": rho, **cached_json(os.path.join(ck_dir, f"val-noise-{rho:g}.json"), key, validate)}
+        rows.append(r)
+        log(f"video noise shared {rho:g}: validation {r['right']}/{r['n']} motions right, frame change {r['frame_change']:.4f}")
+    ok = [r for r in rows if r["rate"] >= 0.8]
+    return (max(ok, key=lambda r: r["shared"])["shared"] if ok else 0.0), rows
+
+
+def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dict, seed: int, train_cmd: str,
+        sampler_only: bool = False) -> dict:
+    """Trains the temporal layers and chooses among their snapshots on validation, then the sampler's noise
+    sharing, also on validation; measures the test subjects once; exports. With `sampler_only`, the shipped
+    temporal layers are rebuilt from out_dir's ONNX file (checked against its parity) and only the sampler
+    is chosen again; the training record is the shipped metrics'."""
     text, vae, unet, scale, x0_clip, sha, _ = shipped_base(models_dir)
     ds = ClipData(cache_dir, seed)
-    vd = VideoData(ds, vae, scale, recipe["clips_per_image"], seed, limit=recipe.get("limit"))
     ck_dir = os.path.join(run_dir, "video-checkpoints")
     os.makedirs(ck_dir, exist_ok=True)
     val_seeds, test_seeds = recipe["val_seeds"], recipe["test_seeds"]
     eval_steps = recipe.get("eval_steps", STEPS)
+    if sampler_only:
+        train_ids, val, test_ids = video_split(ds, recipe.get("limit"))
+        model = video_from_onnx(out_dir, unet, text)
+        with open(os.path.join(out_dir, "metrics.json")) as f:
+            shipped = json.load(f)
+        record = {k: shipped[k] for k in ("train_clips", "train_subjects", "runs", "batch", "candidates", "chosen", "train_seconds")}
+        # Each sampler setting shipped before is tested once; those figures stay on record beside the new one.
+        before = shipped.get("sampler", {}).get("noise_shared", 0.0)
+        record["earlier_tests"] = shipped.get("earlier_tests", []) + [{"noise_shared": before, **{k: shipped["test"][k] for k in ("right", "n", "frame_change")}}]
+        log(f"video: the shipped temporal layers (run {record['chosen']['run']} at step {record['chosen']['steps']}); choosing the sampler only")
+    else:
+        vd = VideoData(ds, vae, scale, recipe["clips_per_image"], seed, limit=recipe.get("limit"))
+        val, test_ids = vd.val, vd.test
+        model, record = train_and_choose(vd, ds, unet, vae, scale, text, x0_clip, recipe, seed, ck_dir, val_seeds, eval_steps)
+    best = record["chosen"]
+    shared, noise_rows = choose_noise(model, vae, scale, text, ds, val, val_seeds, x0_clip, eval_steps,
+                                      recipe.get("noise_shared", [0.0]), ck_dir, best)
+    key = {"lr": best["lr"], "steps": best["steps"], "seeds": test_seeds, "subjects": test_ids, "eval_steps": eval_steps, "run": best["run"]}
+    if shared:
+        key["shared"] = shared
+    # The test subjects, once per shipped setting, for the card (kept, so a re-export does not look again).
+    test = cached_json(os.path.join(ck_dir, "test.json"), key,
+                       lambda: measure(model, vae, scale, text, ds, test_ids, test_seeds, x0_clip, steps=eval_steps, shared=shared))
+    ref = cached_json(os.path.join(ck_dir, "reference.json"), key,
+                      lambda: real_and_independent(vae, scale, unet, text, ds, test_ids, x0_clip, steps=eval_steps, shared=shared))
+    m = {"frames": FRAMES, "motions": MOTIONS, **record,
+         "val_subjects": [ds.names[e] for e in val], "test_subjects": [ds.names[e] for e in test_ids],
+         "val_seeds": val_seeds, "test_seeds": test_seeds, "noise_candidates": noise_rows,
+         "test": {k: v for k, v in test.items() if k != "rows"}, "test_ci95": wilson(test["right"], test["n"]),
+         "test_rows": test["rows"], "reference": ref,
+         "params": {"temporal": sum(p.numel() for p in model.trainable()), "image_unet": count_params(unet)},
+         "sampler": {"kind": "ddim", "steps": eval_steps, "guidance": GUIDANCE, "noise_shared": shared}, **provenance()}
+    if sampler_only:
+        write_config(out_dir, model, sha, shared)
+    else:
+        export(out_dir, model, text, vae, scale, x0_clip, m, sha, train_cmd)
+    m["samples"] = write_samples(out_dir, model, vae, scale, text, ds, test_ids[0], x0_clip, eval_steps, shared)
+    with open(os.path.join(out_dir, "metrics.json"), "w") as f:
+        json.dump(m, f, indent=2)
+    with open(os.path.join(out_dir, "config.json")) as f:
+        cfg = json.load(f)
+    with open(os.path.join(out_dir, "README.md"), "w") as f:
+        f.write(card(m, cfg, os.path.getsize(os.path.join(out_dir, "onnx", "video_unet.onnx")), train_cmd))
+    log(f"video: test {test['right']}/{test['n']} motions right; frame change {test['frame_change']:.4f} "
+        f"(real {ref['real_change']:.4f}, independent frames {ref['independent_change']:.4f})")
+    return m
+
+
+def train_and_choose(vd: VideoData, ds: ClipData, unet, vae, scale, text, x0_clip, recipe: dict, seed: int, ck_dir: str,
+                     val_seeds: list[int], eval_steps: int) -> tuple[VideoUNet, dict]:
+    """The recipe's training runs (each resumable), every kept snapshot scored on validation; returns the
+    model with the best snapshot loaded and the training record for the metrics."""
     models: dict[str, VideoUNet] = {}
     snaps_of: dict[str, dict] = {}
 
@@ -627,29 +790,6 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dic
     best = max(cands, key=lambda c: (c["rate"], -c["steps"]))
     model, snaps = trained(next(x for x in recipe["runs"] if x["name"] == best["run"]))
     model.load_state_dict({**model.state_dict(), **snaps[best["steps"]]["state"]})
-    key = {"lr": best["lr"], "steps": best["steps"], "seeds": test_seeds, "subjects": vd.test, "eval_steps": eval_steps, "run": best["run"]}
-    # The test subjects, once, for the card (kept, so a re-export does not look again).
-    test = cached_json(os.path.join(ck_dir, "test.json"), key,
-                   lambda: measure(model, vae, scale, text, ds, vd.test, test_seeds, x0_clip, steps=eval_steps))
-    ref = cached_json(os.path.join(ck_dir, "reference.json"), key,
-                  lambda: real_and_independent(vae, scale, unet, text, ds, vd.test, x0_clip, steps=eval_steps))
     seconds = best["seconds"] + sum(snaps_of[x["from"][0]][x["from"][1]]["seconds"] for x in recipe["runs"] if x["name"] == best["run"] and x.get("from"))
-    m = {"frames": FRAMES, "motions": MOTIONS, "train_clips": len(vd.latents), "train_subjects": len(vd.train),
-         "val_subjects": [ds.names[e] for e in vd.val], "test_subjects": [ds.names[e] for e in vd.test],
-         "runs": recipe["runs"], "batch": recipe["batch"], "candidates": cands, "chosen": best,
-         "train_seconds": seconds, "val_seeds": val_seeds, "test_seeds": test_seeds,
-         "test": {k: v for k, v in test.items() if k != "rows"}, "test_ci95": wilson(test["right"], test["n"]),
-         "test_rows": test["rows"], "reference": ref,
-         "params": {"temporal": sum(p.numel() for p in model.trainable()), "image_unet": count_params(unet)},
-         "sampler": {"kind": "ddim", "steps": eval_steps, "guidance": GUIDANCE}, **provenance()}
-    export(out_dir, model, text, vae, scale, x0_clip, m, sha, train_cmd)
-    m["samples"] = write_samples(out_dir, model, vae, scale, text, ds, vd.test[0], x0_clip, eval_steps)
-    with open(os.path.join(out_dir, "metrics.json"), "w") as f:
-        json.dump(m, f, indent=2)
-    with open(os.path.join(out_dir, "config.json")) as f:
-        cfg = json.load(f)
-    with open(os.path.join(out_dir, "README.md"), "w") as f:
-        f.write(card(m, cfg, os.path.getsize(os.path.join(out_dir, "onnx", "video_unet.onnx")), train_cmd))
-    log(f"video: test {test['right']}/{test['n']} motions right; frame change {test['frame_change']:.4f} "
-        f"(real {ref['real_change']:.4f}, independent frames {ref['independent_change']:.4f})")
-    return m
+    return model, {"train_clips": len(vd.latents), "train_subjects": len(vd.train), "runs": recipe["runs"], "batch": recipe["batch"],
+                   "candidates": cands, "chosen": best, "train_seconds": seconds}

@@ -19,8 +19,9 @@
 //   image_gan                  micro-GAN: one picture (one generator pass), the demo's grid of 8, loading its snapshots
 //   lora                       LoRA: load + check an adapter, merge it into the UNet (TypeScript), the merged session,
 //                              a 30-step generation with it and without (the slider's cost per strength change)
-//   video                      micro-video: one denoiser call for an 8-frame clip, a whole 8-frame 20-step clip with
-//                              its decoding (goal ≤ 5 s), on WASM
+//   video                      micro-video: one denoiser call for an 8-frame clip, one decoder pass of 8 frames, a whole
+//                              8-frame 20-step clip (goal ≤ 5 s), and the same with every step's predicted frames
+//                              decoded (the live filmstrip), and with its noisy frames too (the step-through slide), on WASM
 //   audio                      micro-audio: one denoiser call, a whole 2-second sound (30 steps) and one Griffin–Lim
 //                              pass (32 iterations) on its picture, on WASM
 //   griffin_lim                one Griffin–Lim iteration on 2.4 s of sound (the vocoder slide runs 32 of them)

@@ -8,7 +8,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SHIPPED_MODELS } from '../../packages/slidev-addon-under-the-hood/demos/runtime/node'
-import { checkVideoParams, generateClip, givenFrames, parseMotion, splitFrames, videoNets } from '../../packages/slidev-addon-under-the-hood/demos/video/clip'
+import { checkVideoParams, clipStart, generateClip, givenFrames, parseMotion, splitFrames, videoNets } from '../../packages/slidev-addon-under-the-hood/demos/video/clip'
+import type { DiffusionConfig } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
+import { latentSize } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/sampler'
+import { gaussianNoise } from '../../packages/slidev-addon-under-the-hood/demos/diffusion/schedule'
 import type { VideoConfig } from '../../packages/slidev-addon-under-the-hood/demos/video/clip'
 import { loadVideoNode } from '../../packages/slidev-addon-under-the-hood/demos/video/node'
 import { judged, motionOf } from '../../packages/slidev-addon-under-the-hood/demos/video/motion'
@@ -62,6 +65,32 @@ describe('given frames (image → video, in-between, extend)', () => {
     expect(maxDiff(ends[0]!, clip[0]!)).toBeLessThan(1e-5)
     expect(maxDiff(ends[7]!, clip[7]!)).toBeLessThan(1e-5)
   }, 120_000)
+})
+
+describe('the starting noise of a clip', () => {
+  const image = JSON.parse(readFileSync(join(SHIPPED_MODELS, 'micro-diffusion', 'config.json'), 'utf8')) as DiffusionConfig
+  const n = latentSize(image)
+  const corr = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i]!, 0) / Math.sqrt(a.reduce((s, v) => s + v * v, 0) * b.reduce((s, v) => s + v * v, 0))
+  it('is independent per frame with nothing shared, and correlated by the shared amount otherwise', () => {
+    const own = splitFrames(clipStart(image, 4, 8), image)
+    expect(clipStart(image, 4, 8)).toEqual(gaussianNoise(8 * n, 4))
+    for (const rho of [0.5, 0.9]) {
+      const mixed = splitFrames(clipStart(image, 4, 8, rho), image)
+      // every frame is still unit-variance noise, and any two frames correlate by about rho
+      for (const f of mixed) expect(f.reduce((s, v) => s + v * v, 0) / n).toBeGreaterThan(0.75)
+      for (const f of mixed) expect(f.reduce((s, v) => s + v * v, 0) / n).toBeLessThan(1.3)
+      const pairs = mixed.slice(1).map((f, k) => corr(f, mixed[k]!))
+      const mean = pairs.reduce((s, v) => s + v, 0) / pairs.length
+      expect(Math.abs(mean - rho)).toBeLessThan(0.1)
+    }
+    const pairs = own.slice(1).map((f, k) => Math.abs(corr(f, own[k]!)))
+    expect(Math.max(...pairs)).toBeLessThan(0.25)
+  })
+  it('shares what the model\'s config says', async () => {
+    const cfg = JSON.parse(readFileSync(join(SHIPPED_MODELS, 'micro-video', 'config.json'), 'utf8')) as VideoConfig
+    expect(checkVideoParams({ prompt: 'rocket moving up' }, cfg).params.shared).toBe(cfg.sampling.noise_shared ?? 0)
+    expect(checkVideoParams({ prompt: 'rocket moving up' }, { ...cfg, sampling: { ...cfg.sampling, noise_shared: undefined } }).params.shared).toBe(0)
+  })
 })
 
 describe('the motion measure', () => {

@@ -4,6 +4,7 @@
  * and returns milliseconds (median of a few runs after a warm-up).
  */
 import type { BackendPreference } from '../runtime'
+import type { ClipShow } from '../video/clip'
 import { loadDiffusion } from '../diffusion/load'
 import { generateImage } from '../diffusion/sampler'
 import { loadClip } from '../clip/load'
@@ -54,7 +55,9 @@ export async function diffusion(backend: BackendPreference, runs = 3) {
   return { backend: ran, denoiser_call_batch2_ms: call, generation_30_steps_ms: image, per_step_ms: +(image / 30).toFixed(2) }
 }
 
-/** micro-video on WASM: one denoiser call for an 8-frame clip (both guidance halves), and a whole 20-step clip with its decoding. */
+/** micro-video on WASM: one denoiser call for an 8-frame clip (both guidance halves), one decoder pass of 8 frames, and a whole 20-step clip:
+ * its finished frames decoded (as the flicker slide and the CLI make it), every step's predicted frames decoded, and every step's noisy
+ * frames too (as the step-through slide shows them). */
 export async function video(backend: BackendPreference = 'wasm', runs = 3) {
   const { loadVideo } = await import('../video/load')
   const { checkVideoParams, generateClip, videoNets } = await import('../video/clip')
@@ -66,8 +69,13 @@ export async function video(backend: BackendPreference = 'wasm', runs = 3) {
   const cond = await nets.encodeText(['', params.subject])
   const x = new Float32Array(2 * 8 * 256).map((_, i) => Math.sin(i))
   const step = await median(runs * 3, () => nets.denoise(x, 500, cond))
-  const clip = await median(runs, async () => { for await (const _ of generateClip(nets, v.image.config, params)); })
-  return { backend: v.image.backend, load_ms: +load.toFixed(1), denoiser_call_8_frames_ms: step, clip_8_frames_20_steps_ms: clip, per_step_ms: +(clip / 20).toFixed(2) }
+  const frames = x.slice(0, 8 * 256)
+  const decode = await median(runs * 3, () => nets.decode(frames, 8))
+  const made = (show: ClipShow) => median(runs, async () => { for await (const _ of generateClip(nets, v.image.config, params, { show })); })
+  const clip = await made('final')
+  return { backend: v.image.backend, load_ms: +load.toFixed(1), denoiser_call_8_frames_ms: step, decode_8_frames_ms: decode,
+    clip_8_frames_20_steps_ms: clip, per_step_ms: +(clip / 20).toFixed(2),
+    with_predicted_frames_every_step_ms: await made('predicted'), with_noisy_frames_too_ms: await made('noisy') }
 }
 
 /** micro-audio on WASM: one denoiser call (both guidance halves), a whole 2-second sound (30 steps), and one Griffin–Lim pass (32 iterations) on its picture. */

@@ -19,7 +19,13 @@ export interface VideoConfig {
   /** Index 0 is "still" (no motion named); the others are the phrases the model knows. */
   motions: string[]
   image_model: string
-  sampling: { default_steps: number, default_guidance: number, unconditional_motion: number }
+  sampling: {
+    default_steps: number
+    default_guidance: number
+    unconditional_motion: number
+    /** ρ: how much of every frame's starting noise is one noise shared by the whole clip (0 = independent). */
+    noise_shared?: number
+  }
 }
 
 export const VIDEO_LIMITS = { minFrames: 2 } as const
@@ -30,6 +36,8 @@ export interface VideoParams extends GenerateParams {
   /** Index into VideoConfig.motions. */
   motion: number
   frames: number
+  /** ρ of clipStart: the share of the starting noise common to all frames (the model's config chooses it). */
+  shared: number
 }
 
 /** 'rocket moving up' → { subject: 'rocket', motion: index of 'moving up' }. The first known phrase wins. */
@@ -68,12 +76,32 @@ export function checkVideoParams(raw: { prompt?: unknown, seed?: unknown, steps?
   const { subject, motion } = parseMotion(params.prompt, cfg.motions)
   if (params.prompt.trim() && motion === 0)
     notes.push(`No motion the model knows is in the prompt, so the clip stays still. It knows: ${knownMotions(cfg)}.`)
-  return { params: { ...params, subject, motion, frames }, notes }
+  return { params: { ...params, subject, motion, frames, shared: cfg.sampling.noise_shared ?? 0 }, notes }
 }
 
-/** x_T of a clip: the frames' noise drawn one after another from the seed (the same on every machine). */
-export function clipStart(image: DiffusionConfig, seed: number, frames: number): Float32Array {
-  return gaussianNoise(frames * latentSize(image), seed)
+/**
+ * x_T of a clip, the same on every machine: the frames' own noise drawn one after another from the seed,
+ * then one more latent's worth, the clip's common noise. With ρ = `shared` > 0 each frame starts from
+ * √ρ·common + √(1 − ρ)·own: still unit-variance noise, correlated ρ between frames (the "mixed" noise
+ * prior of Ge et al. 2023). The frames then start alike and need not be pulled together by attention alone.
+ */
+export function clipStart(image: DiffusionConfig, seed: number, frames: number, shared = 0): Float32Array {
+  const n = latentSize(image)
+  const all = gaussianNoise((frames + 1) * n, seed)
+  const own = all.slice(0, frames * n)
+  if (!(shared > 0)) return own
+  const a = Math.sqrt(Math.min(1, shared))
+  const b = Math.sqrt(1 - Math.min(1, shared))
+  for (let i = 0; i < own.length; i++) own[i] = a * all[frames * n + (i % n)]! + b * own[i]!
+  return own
+}
+
+/** How a clip's frames start, in words, for the slides: "one noise for every frame", "noise they share in part". */
+export function startNoiseText(cfg: VideoConfig): string {
+  const rho = cfg.sampling.noise_shared ?? 0
+  if (rho >= 1) return 'every frame starts from the same noise'
+  if (rho > 0) return `every frame's starting noise is ${Math.round(rho * 100)} % shared with the others`
+  return 'every frame starts from its own noise'
 }
 
 /** The middle block's attention across frames, for the prompt's half of the batch: [pixels][query frame][key frame]. */
@@ -120,7 +148,7 @@ export interface ClipStep {
   index: number
   total: number
   t: number
-  /** RGBA per frame: the predicted final frames x̂₀, and the current noisy frames x_t. */
+  /** RGBA per frame: the predicted final frames x̂₀, and the current noisy frames x_t (each empty where not asked for: `show`). */
   x0: Uint8ClampedArray<ArrayBuffer>[]
   xt: Uint8ClampedArray<ArrayBuffer>[]
   /** The clip's latents after this step (scaled), F × latent size. */
@@ -165,24 +193,33 @@ export function splitFrames(latents: Float32Array, image: DiffusionConfig): Floa
 }
 
 /**
+ * What a clip's steps decode for the eye: only the finished frames (`final`: the last step's x̂₀), every
+ * step's predicted final frames (`predicted`, the default), or those and every step's noisy frames too
+ * (`noisy`: twice the decoding).
+ */
+export type ClipShow = 'final' | 'predicted' | 'noisy'
+
+/**
  * Generates a clip step by step: all frames are one batch, denoised together. `nets` is `videoNets(…)`
  * for the prompt's motion; the subject text is encoded against the unconditional prompt. With `known`,
  * those frames are given and the others are generated around them (keepFrames).
  */
 export async function* generateClip(nets: DiffusionNets, image: DiffusionConfig, params: VideoParams,
-  opts: { signal?: AbortSignal, start?: Float32Array, known?: KnownFrames } = {}): AsyncGenerator<ClipStep> {
+  opts: { signal?: AbortSignal, start?: Float32Array, known?: KnownFrames, show?: ClipShow } = {}): AsyncGenerator<ClipStep> {
+  const show = opts.show ?? 'predicted'
   const cond = await nets.encodeText([image.text_encoder.unconditional_prompt, params.subject])
-  const start = opts.start ?? clipStart(image, params.seed, params.frames)
+  const start = opts.start ?? clipStart(image, params.seed, params.frames, params.shared)
   const size = image.image.size
   const replace = opts.known?.frames.length ? keepFrames(image, opts.known, start) : undefined
   for await (const s of generate(nets, image, { ...params, prompt: params.subject }, { cond, start, signal: opts.signal, replace }) as AsyncGenerator<StepResult>) {
     if (opts.signal?.aborted) return
     // The given frames' clean version is known: shown as given at every step.
     opts.known?.frames.forEach((f, k) => s.x0.set(opts.known!.latents[k]!, f * latentSize(image)))
-    const both = new Float32Array(s.x0.length * 2)
-    both.set(s.x0, 0)
-    both.set(s.xt, s.x0.length)
-    const rgba = planarToRgba(await decodeScaled(nets, image, both, 2 * params.frames), 2 * params.frames, size)
+    const k = show === 'noisy' ? 2 : show === 'predicted' || s.index + 1 === s.total ? 1 : 0
+    const both = new Float32Array(s.x0.length * k)
+    if (k) both.set(s.x0, 0)
+    if (k === 2) both.set(s.xt, s.x0.length)
+    const rgba = k ? planarToRgba(await decodeScaled(nets, image, both, k * params.frames), k * params.frames, size) : []
     yield { index: s.index, total: s.total, t: s.t, x0: rgba.slice(0, params.frames), xt: rgba.slice(params.frames), next: s.next }
   }
 }
