@@ -288,10 +288,10 @@ def video_from_onnx(folder: str, unet: UNet, text: TextCache) -> VideoUNet:
     model.eval().requires_grad_(False)
     with open(os.path.join(folder, "parity.json")) as f:
         ref = json.load(f)["step"]
+    b = len(ref["subjects"])
     c, m, pooled = text(ref["subjects"])
     with torch.no_grad():
-        eps = model(torch.tensor(ref["sample"]).reshape(len(ref["subjects"]), -1, 4, 8, 8), torch.tensor([float(ref["timestep"])] * 2),
-                    c, m, pooled, torch.tensor(ref["motion"]))
+        eps = model(torch.tensor(ref["sample"]).reshape(b, -1, 4, 8, 8), torch.full((b,), float(ref["timestep"])), c, m, pooled, torch.tensor(ref["motion"]))
     if (eps.flatten() - torch.tensor(ref["noise_pred"])).abs().max() > 1e-4:
         raise PipelineError(f"micro-video rebuilt from {folder} does not match its parity.json")
     return model
