@@ -25,5 +25,5 @@ describe('training pipeline', () => {
     })
     expect(r.status, r.stderr.slice(-3000)).toBe(0)
     expect(r.stderr).toMatch(/Ran 15 tests/)
-  })
+  }, 600_000)
 })
