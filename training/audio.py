@@ -30,7 +30,7 @@ import torch.nn.functional as F
 import sounds as S
 from diffusion import OPSET, T, T_START, UNCOND_DROPOUT, timesteps
 from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params
-from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, provenance, wilson
+from util import StagingDir, atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, provenance, state_from_onnx, wilson
 
 MAX_TOKENS = 8
 PATCH = 4
@@ -199,7 +199,7 @@ def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int
     run['steps']; run['stop'] ends the run earlier. Resumable."""
     meta = {"lr": run["lr"], "steps": run["steps"], "batch": run["batch"], "seed": seed, "channels": run["channels"],
             "n": len(caps), "vocab": tok.vocab}
-    for k in ("positions", "hint", "strip_notes", "from"):
+    for k in ("positions", "hint", "strip_notes", "from", "salt"):
         if run.get(k):
             meta[k] = run[k]
     stop = run.get("stop", run["steps"])
@@ -224,7 +224,7 @@ def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int
     ab = cosine_alpha_bar(T).float()
     t0 = time.time() - spent
     both = nn.ModuleList([model, text])
-    salt = 0 if not run.get("from") else 5_000_011
+    salt = run.get("salt", 0 if not run.get("from") else 5_000_011)  # a continued run's batches: its own order
     for step in range(start, stop):
         rng = random.Random(seed * 7_000_003 + step + salt)
         g = torch.Generator().manual_seed(seed * 1_000_003 + step + salt)
@@ -289,7 +289,7 @@ def sounds_of(pics: torch.Tensor) -> list[np.ndarray]:
     return [S.griffin_lim(S.magnitudes_of(p[0].numpy())) for p in pics]
 
 
-def measure(model, text, tok, seeds: list[int], pairs: list[str], notes: list[str], steps: int) -> dict:
+def measure(model, text, tok, seeds: list[int], pairs: list[str], notes: list[str], steps: int, guidance: float = GUIDANCE) -> dict:
     """Pitch right (within 3 %) for 'whistle at <note>' over `notes` × seeds and for the unseen pairs × seeds;
     sweep direction right for rising/falling × timbres × seeds."""
     rows = []
@@ -297,7 +297,7 @@ def measure(model, text, tok, seeds: list[int], pairs: list[str], notes: list[st
     for seed in seeds:
         for lo in range(0, len(prompts), 16):
             chunk = prompts[lo:lo + 16]
-            pics = sample(model, text, tok, chunk, torch.cat([start_noise(seed)] * len(chunk)), steps=steps)
+            pics = sample(model, text, tok, chunk, torch.cat([start_noise(seed)] * len(chunk)), steps=steps, guidance=guidance)
             for p, pic in zip(chunk, pics):
                 w = p.split()
                 if w[0] in ("rising", "falling"):
@@ -335,7 +335,7 @@ class TextWrap(nn.Module):
         return self.text(input_ids, attention_mask.to(torch.float32))
 
 
-def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metrics: dict) -> None:
+def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metrics: dict, guidance: float = GUIDANCE) -> None:
     import onnx
 
     model.eval()
@@ -393,7 +393,7 @@ def export(folder: str, model: AudioUNet, text: TextEncoder, tok: Tokens, metric
            "schedule": {"kind": "cosine", "T": T},
            "latent": {"channels": 1, "size": 64, "scaling_factor": 1},
            "image": {"size": 64, "channels": 1},
-           "sampling": {"default_steps": STEPS, "default_guidance": GUIDANCE, "x0_clip": 1, "t_start": T_START},
+           "sampling": {"default_steps": STEPS, "default_guidance": guidance, "x0_clip": 1, "t_start": T_START},
            "text_encoder": {"model": "micro-audio", "unconditional_prompt": ""},
            "examples": ["whistle at A4", "whistle at C5", "rising whistle", "falling whistle", "organ chord C major",
                         "pluck arpeggio A minor", "sung ah at A3", "drum beat", "rain", "spoken: action"],
@@ -412,7 +412,51 @@ def _summary(m: dict) -> dict:
     return out
 
 
-def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, train_cmd: str) -> dict:
+def audio_from_onnx(folder: str, run: dict, tok: Tokens) -> tuple[AudioUNet, TextEncoder]:
+    """The shipped micro-audio (the UNet of `run`'s design and its text encoder) rebuilt from its ONNX files,
+    checked against its parity.json: what a later run continues from when the checkpoints are gone."""
+    model, text = audio_unet(run), TextEncoder(len(tok.vocab))
+    try:
+        model.load_state_dict(state_from_onnx(os.path.join(folder, "onnx", "unet.onnx"), model, "model."))
+        text.load_state_dict(state_from_onnx(os.path.join(folder, "onnx", "text_encoder.onnx"), text, "text."))
+    except (ValueError, OSError, RuntimeError) as exc:
+        raise S.SoundError(f"the shipped micro-audio in {folder} cannot be rebuilt: {exc}") from exc
+    model.eval()
+    text.eval()
+    with open(os.path.join(folder, "parity.json")) as f:
+        ref = json.load(f)
+    ids, mask = tok.ids(ref["tokens"]["prompts"], model.strip_notes)
+    with torch.no_grad():
+        ctx, pooled = text(ids, mask)
+        smp = torch.tensor(ref["step"]["sample"]).reshape(-1, 1, 64, 64)
+        b = smp.shape[0]
+        eps = model(smp, torch.full((b,), float(ref["step"]["timestep"])), ctx[:b], mask[:b], pooled[:b], tok.rows(ref["tokens"]["prompts"][:b]))
+    if ids.tolist() != ref["tokens"]["ids"] or (eps.flatten() - torch.tensor(ref["step"]["noise_pred"])).abs().max() > 1e-4:
+        raise S.SoundError(f"micro-audio rebuilt from {folder} does not match its parity.json")
+    return model, text
+
+
+def choose_guidance(model, text, tok, weights: list[float], val_seeds, val_pairs, notes, steps: int, ck_dir: str, best: dict) -> tuple[float, list[dict]]:
+    """The sampler's guidance weight for the chosen snapshot, on validation: the best score (whistles, unseen
+    pairs and sweeps right); a tie goes to the smaller weight."""
+    rows = []
+    for w in weights:
+        key = {"run": best["run"], "step": best["steps"], "seeds": val_seeds, "pairs": val_pairs, "notes": notes, "eval_steps": steps, "guidance": w}
+        v = cached_json(os.path.join(ck_dir, f"val-guidance-{best['run']}-{best['steps']}-{w:g}.json"), key,
+                        lambda: measure(model, text, tok, val_seeds, val_pairs, notes, steps, guidance=w))
+        c = {"guidance": w, **_summary(v)}
+        c["score"] = c["whistle"]["right"] + c["pair"]["right"] + c["sweep"]["right"]
+        rows.append(c)
+        log(f"audio guidance {w:g}: validation whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs "
+            f"{c['pair']['right']}/{c['pair']['n']}, sweeps {c['sweep']['right']}/{c['sweep']['n']}")
+    return max(rows, key=lambda c: (c["score"], -c["guidance"]))["guidance"], rows
+
+
+def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, train_cmd: str, from_shipped: bool = False) -> dict:
+    """Trains the recipe's runs and chooses a snapshot, then the guidance weight, on validation; measures the
+    test seeds and pairs once; exports into out_dir (whole, or not at all). With `from_shipped`, the runs the
+    shipped model's record lists are not trained again: their validation rows come from that record, and the
+    shipped model (rebuilt from its ONNX files) stands for the snapshot it was, so later runs continue from it."""
     S.espeak_path()
     pics, caps, counts = data(cache_dir, recipe.get("limit"), seed)
     tok = Tokens(S.vocabulary())
@@ -423,30 +467,56 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
     test_pairs = S.TEST_PAIRS if not recipe.get("limit") else S.TEST_PAIRS[:1]
     steps = recipe.get("eval_steps", STEPS)
 
+    shipped, done = None, {}
+    if from_shipped:
+        with open(os.path.join(out_dir, "metrics.json")) as f:
+            shipped = json.load(f)
+        done = {r["name"]: r for r in shipped["runs"]}
+        for r in recipe["runs"]:
+            if r["name"] in done and r != done[r["name"]]:
+                raise S.SoundError(f"the recipe's run {r['name']} is not the one the shipped micro-audio was trained with")
+        log(f"audio: the shipped model is run {shipped['chosen']['run']} at step {shipped['chosen']['steps']}; "
+            f"training only {', '.join(r['name'] for r in recipe['runs'] if r['name'] not in done) or 'nothing new'}")
+
     # The runs in order; a run continued from another starts from that run's snapshot.
     snaps_of: dict[str, dict[int, dict]] = {}
     for r in recipe["runs"]:
-        init = snaps_of[r["from"][0]][r["from"][1]] if r.get("from") else None
+        if r["name"] in done:
+            snaps_of[r["name"]] = {}
+            if r["name"] == shipped["chosen"]["run"]:
+                model0, text0 = audio_from_onnx(out_dir, r, tok)
+                snaps_of[r["name"]][shipped["chosen"]["steps"]] = {"model": model0.state_dict(), "text": text0.state_dict()}
+            continue
+        init = snaps_of[r["from"][0]].get(r["from"][1]) if r.get("from") else None
+        if r.get("from") and init is None:
+            raise S.SoundError(f"run {r['name']} continues from {r['from'][0]} at step {r['from'][1]}, which is not at hand")
         name = "train.pt" if r["name"] == recipe["runs"][0]["name"] else f"train-{r['name']}.pt"
         snaps_of[r["name"]] = train(r, pics, caps, tok, seed, os.path.join(ck_dir, name), init)
 
     def restored(r: dict, k: int):
+        if k not in snaps_of[r["name"]]:
+            raise S.SoundError(f"snapshot {r['name']} at step {k} is not at hand (only the shipped one is, of the shipped runs)")
         model = audio_unet(r)
         text = TextEncoder(len(tok.vocab))
         model.load_state_dict(snaps_of[r["name"]][k]["model"])
         text.load_state_dict(snaps_of[r["name"]][k]["text"])
         return model.eval(), text.eval()
 
+    cands = [c for c in shipped["candidates"] if c["run"] in done] if shipped else []
+
     def spent(r: dict, k: int) -> float:
         """Training seconds up to snapshot k of run r, with the runs it continues."""
+        if r["name"] in done:
+            return next(c["seconds"] for c in cands if c["run"] == r["name"] and c["steps"] == k)
         own = snaps_of[r["name"]][k]["seconds"]
         if not r.get("from"):
             return own
         parent = next(x for x in recipe["runs"] if x["name"] == r["from"][0])
         return own + spent(parent, r["from"][1])
 
-    cands = []
     for r in recipe["runs"]:
+        if r["name"] in done:
+            continue
         for k in sorted(snaps_of[r["name"]]):
             key = {"step": k, "seeds": recipe["val_seeds"], "pairs": val_pairs, "notes": notes, "eval_steps": steps, "run": r}
             v = cached_json(os.path.join(ck_dir, f"val-{r['name']}-{k}.json"), key,
@@ -459,40 +529,56 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
     best = max(cands, key=lambda c: (c["score"], c["seconds"]))  # a tie goes to the longer-trained
     chosen = next(x for x in recipe["runs"] if x["name"] == best["run"])
     model, text = restored(chosen, best["steps"])
+    guidance, guidance_rows = choose_guidance(model, text, tok, recipe.get("guidance", [GUIDANCE]), recipe["val_seeds"], val_pairs, notes,
+                                              steps, ck_dir, best)
     key = {"step": best["steps"], "seeds": recipe["test_seeds"], "pairs": test_pairs, "notes": notes, "eval_steps": steps, "run": chosen}
-    # The test seeds and pairs, once, for the card (kept, so a re-export does not look again).
+    if guidance != GUIDANCE:
+        key["guidance"] = guidance
+    earlier = []
+    if shipped:
+        earlier = shipped.get("earlier_tests", [])
+        was = {"run": shipped["chosen"]["run"], "steps": shipped["chosen"]["steps"], "guidance": shipped["sampler"]["guidance"]}
+        if was != {"run": best["run"], "steps": best["steps"], "guidance": guidance}:
+            earlier = earlier + [{**was, **shipped["test"]}]
+        elif "test" in shipped:  # the same model and sampler: its test stands, it is not looked at again
+            cached = {"key": key, "value": {"rows": shipped["test_rows"], **{k: {"right": v["right"], "n": v["n"]} for k, v in shipped["test"].items()}}}
+            with open(os.path.join(ck_dir, "test.json"), "w") as f:
+                json.dump(cached, f)
+    # The test seeds and pairs, once per shipped model and sampler, for the card (kept, so a re-export does not look again).
     test = cached_json(os.path.join(ck_dir, "test.json"), key,
-                       lambda: measure(model, text, tok, recipe["test_seeds"], test_pairs, notes, steps))
+                       lambda: measure(model, text, tok, recipe["test_seeds"], test_pairs, notes, steps, guidance=guidance))
     m = {"data": counts, "sounds": len(caps), "vocabulary": len(tok.vocab), "runs": recipe["runs"], "run": chosen, "candidates": cands, "chosen": best,
+         "guidance_candidates": guidance_rows,
          "val_seeds": recipe["val_seeds"], "test_seeds": recipe["test_seeds"], "val_pairs": val_pairs, "test_pairs": test_pairs,
-         "test": _summary(test), "test_rows": test["rows"], "train_seconds": best["seconds"],
+         "test": _summary(test), "test_rows": test["rows"], "earlier_tests": earlier, "train_seconds": best["seconds"],
          "params": {"unet": count_params(model), "text_encoder": count_params(text)},
-         "sampler": {"kind": "ddim", "steps": steps, "guidance": GUIDANCE}, **provenance()}
-    export(out_dir, model, text, tok, m)
-    m["samples"] = write_samples(out_dir, model, text, tok)
-    with open(os.path.join(out_dir, "metrics.json"), "w") as f:
-        json.dump(m, f, indent=2)
-    with open(os.path.join(out_dir, "config.json")) as f:
-        cfg = json.load(f)
-    with open(os.path.join(out_dir, "README.md"), "w") as f:
-        f.write(card(m, cfg, sum(os.path.getsize(os.path.join(out_dir, "onnx", n)) for n in ("unet.onnx", "text_encoder.onnx")), train_cmd))
-    with open(os.path.join(out_dir, "DATA.md"), "w") as f:
-        f.write(data_card(m))
+         "sampler": {"kind": "ddim", "steps": steps, "guidance": guidance}, **provenance()}
+    with StagingDir(out_dir) as tmp:
+        export(tmp, model, text, tok, m, guidance)
+        m["samples"] = write_samples(tmp, model, text, tok, guidance)
+        with open(os.path.join(tmp, "metrics.json"), "w") as f:
+            json.dump(m, f, indent=2)
+        with open(os.path.join(tmp, "config.json")) as f:
+            cfg = json.load(f)
+        with open(os.path.join(tmp, "README.md"), "w") as f:
+            f.write(card(m, cfg, sum(os.path.getsize(os.path.join(tmp, "onnx", n)) for n in ("unet.onnx", "text_encoder.onnx")), train_cmd))
+        with open(os.path.join(tmp, "DATA.md"), "w") as f:
+            f.write(data_card(m))
     t = m["test"]
     log(f"audio: test whistle pitch {t['whistle']['right']}/{t['whistle']['n']}, unseen pairs {t['pair']['right']}/{t['pair']['n']}, "
-        f"sweeps {t['sweep']['right']}/{t['sweep']['n']}")
+        f"sweeps {t['sweep']['right']}/{t['sweep']['n']} (guidance {guidance:g})")
     return m
 
 
 SAMPLE_PROMPTS = ["whistle at A4", "rising whistle", "organ chord C major", "pluck arpeggio A minor", "sung ah at A3", "drum beat", "rain", "spoken: action"]
 
 
-def write_samples(folder: str, model, text, tok) -> dict:
+def write_samples(folder: str, model, text, tok, guidance: float = GUIDANCE) -> dict:
     """samples/generated.png: one picture per sample prompt (seed 1, low pitches at the bottom), and a WAV of each."""
     from PIL import Image
 
     os.makedirs(os.path.join(folder, "samples"), exist_ok=True)
-    pics = sample(model, text, tok, SAMPLE_PROMPTS, torch.cat([start_noise(1)] * len(SAMPLE_PROMPTS)))
+    pics = sample(model, text, tok, SAMPLE_PROMPTS, torch.cat([start_noise(1)] * len(SAMPLE_PROMPTS)), guidance=guidance)
     row = np.concatenate([np.pad(((p[0].numpy()[::-1] + 1) * 127.5).clip(0, 255).astype(np.uint8), ((0, 0), (0, 4)), constant_values=255)
                           for p in pics], 1)
     Image.fromarray(np.kron(row, np.ones((2, 2), dtype=np.uint8))).save(os.path.join(folder, "samples", "generated.png"))
@@ -508,7 +594,7 @@ def write_samples(folder: str, model, text, tok) -> dict:
             f.setframerate(S.SR)
             f.writeframes((np.clip(x, -1, 1) * 32767).astype(np.int16).tobytes())
         out.append({"prompt": p, "file": f"samples/{name}", "pitch_hz": round(S.pitch_of(x), 1)})
-    return {"seed": 1, "steps": STEPS, "guidance": GUIDANCE, "sounds": out}
+    return {"seed": 1, "steps": STEPS, "guidance": guidance, "sounds": out}
 
 
 def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:

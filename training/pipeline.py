@@ -18,7 +18,11 @@ Stages (run in this order by `all`):
   video  micro-video: temporal layers (attention across frames) on the frozen micro-diffusion UNet,
          trained on clips made from the emoji art (seven motions); writes models/micro-video/
   audio  micro-audio: text -> picture of sound by diffusion, on sounds the pipeline synthesises (notes,
-         chords, sweeps, drums, noise, sung vowels; words spoken by espeak-ng); writes models/micro-audio/
+         chords, sweeps, drums, noise, sung vowels; words spoken by espeak-ng); chooses the snapshot, then
+         the guidance weight, on validation; writes models/micro-audio/ (`--from-shipped`: continue from the
+         shipped model, rebuilt from its ONNX files, instead of training its runs again)
+  loso   leave one style out: micro-CLIP's phase 1 trained on two art styles and measured on the third, for
+         each style in turn (resumable); writes the figures into micro-CLIP's metrics and card
   judge  an independent judge (pixel-space nearest emoji art, no learned model) of the shipped micro-diffusion:
          the 6×6 grid of common prompts, every training and held-out name, shuffled-prompt and guidance-0
          baselines, diversity and distance to the nearest training image; writes them into its metrics and card,
@@ -43,11 +47,12 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
-EXTRA = ["twin", "lora", "video", "audio", "judge"]  # run only when named
+EXTRA = ["twin", "lora", "video", "audio", "judge", "loso"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                  "text_runs": [{"lr": 1e-3, "common": 0}, {"lr": 3e-3, "common": 0}, {"lr": 1e-3, "common": 3000}, {"lr": 3e-3, "common": 3000}]}, "gpt": {"steps": 3000, "batch": 48},
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64},
         "twin": {"steps": 4500, "batch": 64},
+        "loso": {"styles": ["fluent", "noto", "twemoji"], "steps": 2400, "batch": 256},
         "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48},
         "video": {"clips_per_image": 1, "batch": 4, "val_seeds": [11], "test_seeds": [21],
                   "noise_shared": [0.0, 0.5, 0.75, 0.9, 0.95, 1.0],
@@ -60,11 +65,15 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                            {"name": "hint", "lr": 5e-4, "steps": 1600, "batch": 32, "channels": [64, 128], "keep": [800, 1600],
                             "positions": True, "hint": True, "from": ["positions", 1500]},
                            {"name": "hint-only", "lr": 5e-4, "steps": 1600, "batch": 32, "channels": [64, 128], "keep": [800, 1600],
-                            "positions": True, "hint": True, "strip_notes": True, "from": ["hint", 1600]}],
+                            "positions": True, "hint": True, "strip_notes": True, "from": ["hint", 1600]},
+                           {"name": "hint-long", "lr": 5e-4, "steps": 3000, "batch": 32, "channels": [64, 128], "keep": [1000, 2000, 3000],
+                            "positions": True, "hint": True, "from": ["hint", 1600], "salt": 7_000_019}],
+                  "guidance": [2.0, 3.0, 5.0, 8.0, 12.0],
                   "val_seeds": [11, 12, 13, 14], "test_seeds": [21, 22, 23, 24, 25, 26, 27, 28]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4, "text_runs": [{"lr": 2e-3, "common": 0}, {"lr": 2e-3, "common": 50}]}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
          "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
          "twin": {"steps": 6, "batch": 8},
+         "loso": {"styles": ["fluent"], "steps": 4, "batch": 16},
          "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2},
          "video": {"clips_per_image": 1, "batch": 2, "val_seeds": [11], "test_seeds": [21], "limit": 3, "eval_steps": 2, "noise_shared": [0.0, 0.5],
                    "runs": [{"name": "lr0.001", "lr": 1e-3, "steps": 2, "keep": [2]},
@@ -75,7 +84,9 @@ SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4, "text_runs": [{"lr"
                             {"name": "hint", "lr": 1e-3, "steps": 2, "batch": 4, "channels": [16, 32], "keep": [2], "positions": True,
                              "hint": True, "from": ["positions", 2]},
                             {"name": "hint-only", "lr": 1e-3, "steps": 2, "batch": 4, "channels": [16, 32], "keep": [2], "positions": True,
-                             "hint": True, "strip_notes": True, "from": ["hint", 2]}], "limit": 2, "eval_steps": 2,
+                             "hint": True, "strip_notes": True, "from": ["hint", 2]},
+                            {"name": "hint-long", "lr": 1e-3, "steps": 2, "batch": 4, "channels": [16, 32], "keep": [2], "positions": True,
+                             "hint": True, "from": ["hint", 2], "salt": 7_000_019}], "limit": 2, "eval_steps": 2, "guidance": [3.0, 5.0],
                    "val_seeds": [11], "test_seeds": [21]}}
 
 
@@ -86,6 +97,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--eval-only", action="store_true", help="diffusion: evaluate the finished checkpoints and print the metrics (no training, no export)")
     ap.add_argument("--sampler-only", action="store_true", help="video: keep the shipped temporal layers (rebuilt from their ONNX file) and choose only the sampler's noise sharing again, on validation")
+    ap.add_argument("--from-shipped", action="store_true", help="audio: the runs the shipped model's record lists are not trained again; the shipped model (rebuilt from its ONNX files) is the snapshot the recipe's later runs continue from")
     ap.add_argument("--out", default=None, help="model output folder (default packages/slidev-addon-under-the-hood/models, or the smoke folder)")
     args = ap.parse_args(argv)
 
@@ -197,7 +209,19 @@ def main(argv: list[str]) -> int:
 
                 shutil.rmtree(os.path.join(run_dir, "audio-checkpoints"), ignore_errors=True)
             out = os.path.join(run_dir, "micro-audio") if args.smoke else os.path.join(args.out or shipped, "micro-audio")
-            audio.run(run_dir, cache_dir, out, recipe["audio"], args.seed, cmd)
+            audio.run(run_dir, cache_dir, out, recipe["audio"], args.seed, cmd, from_shipped=args.from_shipped)
+        if "loso" in todo:
+            from export_clip import update_loso
+            from train_clip import leave_one_style_out
+
+            r = recipe["loso"]
+            folder = os.path.join(models_dir, "micro-clip")
+            if not os.path.exists(os.path.join(folder, "metrics.json")):
+                raise PipelineError(f"loso puts its figures into micro-CLIP's card, and {folder} has none: run `npm run train -- clip` first")
+            rows = {}
+            for style in r["styles"]:  # each resumable; the card gets every style finished so far
+                rows[style] = leave_one_style_out(run_dir, cache_dir, style, r["steps"], r["batch"], args.seed)
+                update_loso(folder, rows)
         if "judge" in todo:
             import judge
 

@@ -322,6 +322,122 @@ class VideoMeasure(unittest.TestCase):
         self.assertTrue(all(float(t.proj_out.weight.abs().max()) > 0 for t in model.temporal.values()))
 
 
+class LeaveOneStyleOut(unittest.TestCase):
+    """micro-CLIP measured on an art style it never trained on (train_clip.leave_one_style_out)."""
+
+    def test_two_styles_hold_the_same_emoji_and_splits(self):
+        import data as D
+        from train_clip import ClipData
+
+        cache = os.environ.get("UTH_CACHE_DIR") or os.path.join(HERE, ".cache")
+        full = ClipData(cache, 1234, styles=D.ALL_STYLES, validation=True)
+        two = ClipData(cache, 1234, styles=("noto", "twemoji"), validation=True)
+        self.assertEqual((two.names, two.train, two.val, two.held), (full.names, full.train, full.val, full.held))
+        fluent = D.STYLE_IDS["fluent"]
+        self.assertFalse((two.style == fluent).any())  # the left-out style's art is not even loaded
+        self.assertGreater(int((full.style == fluent).sum()), 3000)
+
+    def test_figures_go_into_the_card_and_nowhere_else(self):
+        import json
+
+        from export_clip import loso_text, update_loso
+
+        row = {"trained_on": ["noto", "twemoji"], "chosen_step": 2000, "steps": 2400, "train_seconds": 1.0, "val_top5_trained_styles": 0.2,
+               **{k: {"n": 100, "top1": 0.1, "top5": 0.4, "top1_ci95": [0.05, 0.2], "top5_ci95": [0.3, 0.5]} for k in ("train", "val", "test")}}
+        with tempfile.TemporaryDirectory() as d:
+            m = {"goals": {"leave_one_style_out_top5": 0.35}}
+            card = "# card\n" + loso_text(m) + "\n## Credits\n"
+            for name, text in (("metrics.json", json.dumps(m)), ("README.md", card)):
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text)
+            update_loso(d, {"fluent": row})
+            with open(os.path.join(d, "README.md")) as f:
+                new = f.read()
+            self.assertIn("| Fluent | Noto + Twemoji | 40.0 % (30–50 %, n = 100) | met |", new)
+            self.assertIn("Not measured yet: Noto, Twemoji left out.", new)
+            self.assertTrue(new.startswith("# card\n") and new.endswith("\n## Credits\n"))
+            with open(os.path.join(d, "metrics.json")) as f:
+                self.assertEqual(json.load(f)["leave_one_style_out"]["fluent"]["train"]["top5"], 0.4)
+            with open(os.path.join(d, "README.md"), "w") as f:
+                f.write("# a card written by hand\n")
+            with self.assertRaisesRegex(ValueError, "export micro-CLIP again"):
+                update_loso(d, {"fluent": row})
+
+
+class RebuildFromOnnx(unittest.TestCase):
+    """A model read back from the ONNX file torch exported it into (util.state_from_onnx): what later
+    stages continue from when the checkpoints are gone."""
+
+    def test_weights_read_back_from_a_folded_export(self):
+        import torch
+        import torch.nn as nn
+        from util import state_from_onnx
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 3, padding=1)
+                self.norm = nn.GroupNorm(2, 8)
+                self.ff = nn.Sequential(nn.Linear(8, 16, bias=False), nn.GELU(), nn.Linear(16, 8))
+                self.heads = nn.ModuleList([nn.Linear(8, 8, bias=False) for _ in range(2)])
+
+            def forward(self, x):
+                h = self.norm(self.conv(x)).mean((2, 3))
+                h = self.ff(h)
+                for m in self.heads:
+                    h = h + m(h)
+                return h
+
+        class Wrap(nn.Module):
+            def __init__(self, net):
+                super().__init__()
+                self.net = net
+
+            def forward(self, x):
+                return self.net(x)
+
+        torch.manual_seed(0)
+        net = Net().eval()
+        with torch.no_grad():  # a scale and shift that are not GroupNorm's defaults
+            net.norm.weight.uniform_(0.5, 2)
+            net.norm.bias.uniform_(-1, 1)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "net.onnx")
+            torch.onnx.export(Wrap(net), (torch.randn(1, 3, 6, 6),), path, opset_version=17, do_constant_folding=True)
+            fresh = Net()
+            fresh.load_state_dict(state_from_onnx(path, fresh, "net."))
+            for k, v in net.state_dict().items():
+                self.assertTrue(torch.equal(v, fresh.state_dict()[k]), k)
+
+            class Bigger(Net):
+                def __init__(self):
+                    super().__init__()
+                    self.extra = nn.Linear(8, 8, bias=False)
+
+            with self.assertRaisesRegex(ValueError, "lacks 1 of the model's weights.*extra.weight"):
+                state_from_onnx(path, Bigger(), "net.")
+
+    def test_shipped_audio_model_rebuilds_from_its_onnx_files(self):
+        import json
+
+        import audio as A
+        import sounds as S
+
+        folder = os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models", "micro-audio")
+        with open(os.path.join(folder, "metrics.json")) as f:
+            run = json.load(f)["run"]
+        tok = A.Tokens(S.vocabulary())
+        model, _ = A.audio_from_onnx(folder, run, tok)  # raises unless it matches parity.json
+        self.assertGreater(float(model.unet.conv_in.weight[:, 16:].abs().max()), 0)  # the pitch hint's trained weights
+        with tempfile.TemporaryDirectory() as d:
+            broken = os.path.join(d, "micro-audio")
+            shutil.copytree(folder, broken)
+            with open(os.path.join(broken, "onnx", "unet.onnx"), "r+b") as f:
+                f.truncate(os.path.getsize(f.name) // 2)  # an interrupted copy
+            with self.assertRaisesRegex(S.SoundError, "cannot be rebuilt"):
+                A.audio_from_onnx(broken, run, tok)
+
+
 class AudioData(unittest.TestCase):
     """micro-audio's training sounds and the measures its card's figures come from (training/sounds.py)."""
 

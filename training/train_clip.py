@@ -186,11 +186,11 @@ def _legacy_elapsed(run_dir: str, st: dict) -> float:
 
 def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit: int | None = None,
           lr: float = 1.5e-3, log_every: int = 50, ckpt_every: int = 250,
-          on_step=None) -> tuple[MicroClip, WordPiece, ClipData, dict]:
-    """Trains (or resumes) micro-CLIP. `on_step(step)` is called after each step (tests use it to
-    interrupt a run)."""
+          on_step=None, styles: tuple[str, ...] = D.ALL_STYLES) -> tuple[MicroClip, WordPiece, ClipData, dict]:
+    """Trains (or resumes) micro-CLIP on the art `styles`. `on_step(step)` is called after each step (tests
+    use it to interrupt a run)."""
     torch.manual_seed(seed)
-    ds = ClipData(cache_dir, seed, limit, styles=D.ALL_STYLES, validation=True)
+    ds = ClipData(cache_dir, seed, limit, styles=styles, validation=True)
     tok = build_tokenizer(ds)
     cfg = ClipConfig(vocab_size=len(tok.vocab))
     model = MicroClip(cfg)
@@ -447,6 +447,43 @@ def test_once(run_dir: str, model: MicroClip, tok: WordPiece, ds: ClipData, know
         return out
 
     return cached_json(os.path.join(run_dir, "clip_test.json"), {"model": fingerprint(model), "vocab": len(tok.vocab)}, work)
+
+
+def leave_one_style_out(run_dir: str, cache_dir: str, left_out: str, steps: int, batch: int, seed: int,
+                        limit: int | None = None) -> dict:
+    """How well micro-CLIP's recipe carries over to a drawing style it never saw: phase 1 trained on the two
+    other styles (its snapshot chosen on their validation emoji; `left_out`'s art is not loaded), then every
+    emoji drawn in `left_out` ranked against all names: the training emoji (names it learned, drawn in a new
+    way), the validation emoji, and the test emoji (new names and a new style: measured once, kept in
+    loso.json keyed by the model's fingerprint). Phase 2 (new words from the dictionary) is left out: it
+    changes only the text tower."""
+    kept = tuple(s for s in D.ALL_STYLES if s != left_out)
+    if len(kept) != len(D.ALL_STYLES) - 1:
+        raise ValueError(f"unknown art style {left_out!r}: the styles are {', '.join(D.ALL_STYLES)}")
+    sub = os.path.join(run_dir, f"loso-{left_out}")
+    os.makedirs(sub, exist_ok=True)
+    model, tok, ds, first = train(sub, cache_dir, steps, batch, seed, limit, styles=kept)
+    full = ClipData(cache_dir, seed, limit, styles=D.ALL_STYLES, validation=True)
+    if full.names != ds.names or full.held != ds.held or full.val != ds.val:
+        raise ValueError("the emoji of the two-style and three-style data differ; the measure would compare other emoji")
+
+    def work() -> dict:
+        model.eval()
+        txt = embed_texts(model, tok, full.names)
+        out = {"trained_on": list(kept), "chosen_step": first["chosen_step"], "steps": steps,
+               "train_seconds": first["train_seconds_total"], "val_top5_trained_styles": round(first.get("val_top5", 0.0), 4)}
+        for split, members in (("train", full.train), ("val", full.val), ("test", full.held)):
+            idx = [(e, full.base_image(e, D.STYLE_IDS[left_out])) for e in members]
+            idx = [(e, i) for e, i in idx if i is not None]
+            rank = rank_of(model, txt, full, idx)
+            n, k1, k5 = len(idx), int((rank < 1).sum()), int((rank < 5).sum())
+            out[split] = {"n": n, "top1": round(k1 / n, 4) if n else 0.0, "top5": round(k5 / n, 4) if n else 0.0,
+                          "top1_ci95": wilson(k1, n), "top5_ci95": wilson(k5, n)}
+        log(f"clip without {left_out}: its drawings of training emoji top-5 {out['train']['top5']:.1%}, validation "
+            f"{out['val']['top5']:.1%}, test (once) {out['test']['top5']:.1%} {out['test']['top5_ci95']}")
+        return out
+
+    return cached_json(os.path.join(sub, "loso.json"), {"model": fingerprint(model), "left_out": left_out}, work)
 
 
 def text_checkpoint(run_dir: str, lr: float, common: int) -> str:

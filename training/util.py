@@ -139,3 +139,71 @@ def optimizer_step(opt: torch.optim.Optimizer, model: torch.nn.Module, loss: tor
 def die(msg: str, code: int = 2) -> None:
     print(f"error: {msg}", file=sys.stderr, flush=True)
     sys.exit(code)
+
+
+def state_from_onnx(path: str, module: torch.nn.Module, prefix: str) -> dict:
+    """`module`'s weights read back from an ONNX file that torch exported it into (as `prefix` + its own
+    names): what a later stage needs when the checkpoints are gone but the shipped file is there.
+
+    torch keeps most weights under their own names. Constant folding leaves the rest as unnamed
+    constants, found through the node that uses them, named after the module path: a Linear without
+    bias is `/<path>/MatMul` (its weight transposed), a GroupNorm's scale and shift `/<path>/Mul` and
+    `/<path>/Add`. Raises ValueError for an unreadable file, and naming the first weights it cannot find."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    try:
+        g = onnx.load(path).graph
+    except OSError:
+        raise
+    except Exception as exc:  # protobuf's DecodeError: a cut-short or foreign file
+        raise ValueError(f"{os.path.basename(path)} is not a readable ONNX file ({exc.__class__.__name__})") from exc
+    w = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    sd = module.state_dict()
+    out = {}
+    for k in sd:
+        if prefix + k in w:
+            out[k] = w[prefix + k]
+    by_node = {}
+    for n in g.node:
+        ins = [i for i in n.input if i in w and not i.startswith(prefix)]
+        if len(ins) == 1:
+            by_node[n.name] = w[ins[0]]
+    root = "/" + prefix.rstrip(".").replace(".", "/") + "/" if prefix else "/"
+
+    def node(k: str, op: str):
+        """The constant of node `/<path>/<op>`. A child of a Sequential (which is called) shows as "ff/ff.0",
+        one of a ModuleList (whose children are called) as "blocks.0": both are tried."""
+        paths = [[]]
+        parts = k.split(".")[:-1]
+        i = 0
+        while i < len(parts):
+            if i + 1 < len(parts) and parts[i + 1].isdigit():
+                pair = f"{parts[i]}.{parts[i + 1]}"
+                paths = [p + s for p in paths for s in ([parts[i], pair], [pair])]
+                i += 2
+            else:
+                paths = [p + [parts[i]] for p in paths]
+                i += 1
+        hits = [by_node[n] for n in (root + "/".join(p) + f"/{op}" for p in paths) if n in by_node]
+        return hits[0] if len(hits) == 1 else None
+
+    for k, v in sd.items():
+        if k in out:
+            continue
+        leaf = k.split(".")[-1]
+        found = None
+        if leaf == "weight" and v.dim() == 2:
+            found = node(k, "MatMul")
+            found = None if found is None else found.T
+        elif leaf == "weight" and v.dim() == 1:
+            found = node(k, "Mul")
+        elif leaf == "bias" and v.dim() == 1:
+            found = node(k, "Add")
+        if found is not None and found.size == v.numel():
+            out[k] = found
+    missing = [k for k in sd if k not in out]
+    if missing:
+        raise ValueError(f"{os.path.basename(path)} lacks {len(missing)} of the model's weights ({missing[:3]} …)")
+    return {k: torch.from_numpy(np.array(out[k], dtype=np.float32)).reshape(sd[k].shape) for k in sd}
