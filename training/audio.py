@@ -436,9 +436,27 @@ def audio_from_onnx(folder: str, run: dict, tok: Tokens) -> tuple[AudioUNet, Tex
     return model, text
 
 
-def choose_guidance(model, text, tok, weights: list[float], val_seeds, val_pairs, notes, steps: int, ck_dir: str, best: dict) -> tuple[float, list[dict]]:
+def roughness(model, text, tok, seeds: list[int], guidance: float, steps: int) -> float:
+    """How rough the sample prompts' pictures are (the mean change from one moment to the next) over `seeds`,
+    relative to real sounds of the same captions (1 = as smooth as the training sounds). Strong guidance
+    pushes the picture past what the model learned: speckle and doubled lines, heard as a rasp."""
+    prompts = [p for p in SAMPLE_PROMPTS if not p.startswith("spoken")]
+    rng = random.Random(3)
+    rough = lambda pic: float(np.abs(np.diff(pic, axis=1)).mean())
+    real = {p: float(np.mean([rough(S.picture_of(S.synth(p, rng))) for _ in range(8)])) for p in prompts}
+    made = {p: [] for p in prompts}
+    for seed in seeds:
+        pics = sample(model, text, tok, prompts, torch.cat([start_noise(seed)] * len(prompts)), steps=steps, guidance=guidance)
+        for p, pic in zip(prompts, pics):
+            made[p].append(rough(pic[0].numpy()))
+    return round(float(np.mean([np.mean(made[p]) / real[p] for p in prompts])), 4)
+
+
+def choose_guidance(model, text, tok, weights: list[float], val_seeds, val_pairs, notes, steps: int, ck_dir: str, best: dict,
+                    bound: float | None = None) -> tuple[float, list[dict]]:
     """The sampler's guidance weight for the chosen snapshot, on validation: the best score (whistles, unseen
-    pairs and sweeps right); a tie goes to the smaller weight."""
+    pairs and sweeps right) among the weights whose pictures are at most `bound` times as rough as with the
+    default weight (all weights without a bound); a tie goes to the smaller weight."""
     rows = []
     for w in weights:
         key = {"run": best["run"], "step": best["steps"], "seeds": val_seeds, "pairs": val_pairs, "notes": notes, "eval_steps": steps, "guidance": w}
@@ -446,10 +464,14 @@ def choose_guidance(model, text, tok, weights: list[float], val_seeds, val_pairs
                         lambda: measure(model, text, tok, val_seeds, val_pairs, notes, steps, guidance=w))
         c = {"guidance": w, **_summary(v)}
         c["score"] = c["whistle"]["right"] + c["pair"]["right"] + c["sweep"]["right"]
+        c["roughness"] = cached_json(os.path.join(ck_dir, f"val-roughness-{best['run']}-{best['steps']}-{w:g}.json"), key,
+                                     lambda: roughness(model, text, tok, val_seeds, w, steps))
         rows.append(c)
         log(f"audio guidance {w:g}: validation whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs "
-            f"{c['pair']['right']}/{c['pair']['n']}, sweeps {c['sweep']['right']}/{c['sweep']['n']}")
-    return max(rows, key=lambda c: (c["score"], -c["guidance"]))["guidance"], rows
+            f"{c['pair']['right']}/{c['pair']['n']}, sweeps {c['sweep']['right']}/{c['sweep']['n']}; roughness {c['roughness']:.2f} × real")
+    base = next((c["roughness"] for c in rows if c["guidance"] == GUIDANCE), None)
+    ok = [c for c in rows if bound is None or base is None or c["roughness"] <= bound * base] or rows
+    return max(ok, key=lambda c: (c["score"], -c["guidance"]))["guidance"], rows
 
 
 def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, train_cmd: str, from_shipped: bool = False) -> dict:
@@ -530,7 +552,7 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
     chosen = next(x for x in recipe["runs"] if x["name"] == best["run"])
     model, text = restored(chosen, best["steps"])
     guidance, guidance_rows = choose_guidance(model, text, tok, recipe.get("guidance", [GUIDANCE]), recipe["val_seeds"], val_pairs, notes,
-                                              steps, ck_dir, best)
+                                              steps, ck_dir, best, recipe.get("roughness_bound"))
     key = {"step": best["steps"], "seeds": recipe["test_seeds"], "pairs": test_pairs, "notes": notes, "eval_steps": steps, "run": chosen}
     if guidance != GUIDANCE:
         key["guidance"] = guidance
@@ -548,7 +570,7 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
     test = cached_json(os.path.join(ck_dir, "test.json"), key,
                        lambda: measure(model, text, tok, recipe["test_seeds"], test_pairs, notes, steps, guidance=guidance))
     m = {"data": counts, "sounds": len(caps), "vocabulary": len(tok.vocab), "runs": recipe["runs"], "run": chosen, "candidates": cands, "chosen": best,
-         "guidance_candidates": guidance_rows,
+         "guidance_candidates": guidance_rows, "roughness_bound": recipe.get("roughness_bound"),
          "val_seeds": recipe["val_seeds"], "test_seeds": recipe["test_seeds"], "val_pairs": val_pairs, "test_pairs": test_pairs,
          "test": _summary(test), "test_rows": test["rows"], "earlier_tests": earlier, "train_seconds": best["seconds"],
          "params": {"unet": count_params(model), "text_encoder": count_params(text)},
@@ -608,6 +630,15 @@ def card(m: dict, cfg: dict, size_bytes: int, train_cmd: str) -> str:
                      + (f", continued from `{x['from'][0]}` at step {x['from'][1]}" if x.get("from") else "") for x in m["runs"])
     cands = "; ".join(f"{c['run']} at step {c['steps']}: whistle {c['whistle']['right']}/{c['whistle']['n']}, unseen pairs {c['pair']['right']}/{c['pair']['n']}, "
                       f"sweeps {c['sweep']['right']}/{c['sweep']['n']}" for c in m["candidates"])
+    guid = "; ".join(f"{c['guidance']:g}: whistle {c['whistle']['right']}/{c['whistle']['n']}, pairs {c['pair']['right']}/{c['pair']['n']}, "
+                     f"sweeps {c['sweep']['right']}/{c['sweep']['n']}" + (f", roughness {c['roughness']:.2f}" if "roughness" in c else "")
+                     for c in m.get("guidance_candidates", [])) or "not chosen"
+    bound = (f"among the weights whose pictures stay at most {m['roughness_bound']:g} times as rough as with guidance {GUIDANCE:g} (roughness: the mean "
+             "change from one moment to the next of the sample prompts' pictures, over the validation seeds, relative to real sounds of the same "
+             "captions; strong guidance adds speckle and doubled lines, heard as a rasp) ") if m.get("roughness_bound") else ""
+    earlier = "".join(f"\nTested before, once each (an earlier shipped model or sampler): {e['run']} at step {e['steps']}, guidance {e['guidance']:g}: "
+                      f"whistle {e['whistle']['right']}/{e['whistle']['n']} ({e['whistle']['rate']:.0%}), unseen pairs {e['pair']['right']}/{e['pair']['n']}, "
+                      f"sweeps {e['sweep']['right']}/{e['sweep']['n']}.\n" for e in m.get("earlier_tests", []))
     misses = [r for r in m["test_rows"] if r["kind"] == "whistle" and not r["right"]]
     off = collections.Counter(round(12 * math.log2(r["hz"] / r["want"])) for r in misses)
     miss_notes = ", ".join(f"{k:+d} ({v})" for k, v in off.most_common(6)) or "none"
@@ -629,7 +660,7 @@ browser) turns the picture into sound. Made by this project's pipeline (`trainin
 {"| pitch | the notes the prompt names are also read by a rule into the rows they mean (A4 → row " + str(snd['row_a4']) + "; a chord's root → its triad in octave 4) and given to the UNet as a second picture beside the noisy one, as singing synthesisers are given their melody (DiffSinger); the words say what sound to make there |" if cfg.get('pitch_hint') else ""}
 | file | `onnx/unet.onnx` and `onnx/text_encoder.onnx`, {size_bytes / 1e6:.1f} MB together (fp32) |
 | training | run `{ch['run']}` at step {ch['steps']}, {m['run']['batch']} sounds a step ({m['train_seconds'] / 60:.0f} min on 2 CPU cores in all); min-SNR weighting, 12 % of prompts dropped for classifier-free guidance |
-| sampler | DDIM, {m['sampler']['steps']} steps, guidance {m['sampler']['guidance']:g} (the unconditional half: no words) |
+| sampler | DDIM, {m['sampler']['steps']} steps, guidance {m['sampler']['guidance']:g} (the unconditional half: no words and no pitch hint) |
 
 ## Data
 {m['sounds']:,} sounds, all made by the pipeline (`DATA.md` beside this card): {data}. Timbre × note pairs held out of
@@ -653,12 +684,14 @@ A missed whistle is another note: semitones off (times) {miss_notes}. A patch of
 
 ## How it was chosen (validation seeds {", ".join(str(x) for x in m['val_seeds'])} and the validation pairs only)
 The runs: {runs}. Their snapshots, scored on validation: {cands}. The best was kept
-({ch['run']} at step {ch['steps']}). All rows are in `metrics.json`.
-
+({ch['run']} at step {ch['steps']}). Then the guidance weight for it, also on validation: the best sum of the three
+{bound}(a tie goes to the smaller weight): {guid}. Kept: {m['sampler']['guidance']:g}. All rows are in `metrics.json`.
+{earlier}
 ## Limits
 It knows only the words of its captions, 2 seconds at 8 kHz, and a picture with one row per semitone:
 speech comes out as a robotic smudge of the right length and rhythm, rarely as clear words. Griffin–Lim
-guesses the phase, so every sound has a faint metallic edge.
+guesses the phase, so every sound has a faint metallic edge. Now and then a starting noise gives an empty picture
+(silence): another seed fixes it.
 
 ## Credits
 The training sounds are synthesised by the pipeline from formulas, except the spoken words: voiced by

@@ -68,7 +68,7 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                             "positions": True, "hint": True, "strip_notes": True, "from": ["hint", 1600]},
                            {"name": "hint-long", "lr": 5e-4, "steps": 3000, "batch": 32, "channels": [64, 128], "keep": [1000, 2000, 3000],
                             "positions": True, "hint": True, "from": ["hint", 1600], "salt": 7_000_019}],
-                  "guidance": [2.0, 3.0, 5.0, 8.0, 12.0],
+                  "guidance": [2.0, 3.0, 5.0, 8.0, 12.0], "roughness_bound": 1.25,
                   "val_seeds": [11, 12, 13, 14], "test_seeds": [21, 22, 23, 24, 25, 26, 27, 28]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4, "text_runs": [{"lr": 2e-3, "common": 0}, {"lr": 2e-3, "common": 50}]}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
          "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
@@ -86,7 +86,7 @@ SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4, "text_runs": [{"lr"
                             {"name": "hint-only", "lr": 1e-3, "steps": 2, "batch": 4, "channels": [16, 32], "keep": [2], "positions": True,
                              "hint": True, "strip_notes": True, "from": ["hint", 2]},
                             {"name": "hint-long", "lr": 1e-3, "steps": 2, "batch": 4, "channels": [16, 32], "keep": [2], "positions": True,
-                             "hint": True, "from": ["hint", 2], "salt": 7_000_019}], "limit": 2, "eval_steps": 2, "guidance": [3.0, 5.0],
+                             "hint": True, "from": ["hint", 2], "salt": 7_000_019}], "limit": 2, "eval_steps": 2, "guidance": [3.0, 5.0], "roughness_bound": 1.25,
                    "val_seeds": [11], "test_seeds": [21]}}
 
 

@@ -102,26 +102,37 @@ describe('the picture of a sound, heard', () => {
 })
 
 describe('the shipped model', () => {
-  it('whistles at A4 more often than chance would, and always on a note: the pitch of its sounds, measured here', async () => {
+  it('whistles the asked note far more often than chance would, and its misses are other notes: the pitch of its sounds, measured here', async () => {
     const a = await loadAudioNode(SHIPPED_MODELS)
     const f = a.config.sound
-    const heard: number[] = []
-    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-      const { params } = checkAudioParams({ prompt: 'whistle at A4', seed }, a.config)
-      heard.push(pitchOf(hear(await last(generateSound(a.nets, a.config, params)), f, 32).sound, f.sample_rate))
+    const notes: [string, number][] = [['G3', 196], ['C4', 261.63], ['A4', 440], ['E5', 659.26], ['B5', 987.77], ['D6', 1174.66]]
+    const heard: string[] = []
+    let right = 0
+    let silent = 0
+    for (const seed of [1, 2, 3, 4]) {
+      for (const [note, want] of notes) {
+        const { params } = checkAudioParams({ prompt: `whistle at ${note}`, seed }, a.config)
+        const picture = await last(generateSound(a.nets, a.config, params))
+        if (Math.max(...picture) < 0) { // nothing above −40 dB: it drew silence
+          silent++
+          heard.push(`${note}: silent`)
+          continue
+        }
+        const hz = pitchOf(hear(picture, f, 32).sound, f.sample_rate)
+        heard.push(`${note}: ${hz.toFixed(0)} Hz`)
+        if (Math.abs(hz / want - 1) <= 0.03) right++
+        // a miss is another note of the scale, not a pitch in between
+        const semis = 12 * Math.log2(hz / 440)
+        expect(Math.abs(semis - Math.round(semis)), heard.join(', ')).toBeLessThan(0.5)
+      }
     }
-    const why = `heard ${heard.map(h => h.toFixed(0)).join(', ')} Hz`
-    // A pitch drawn at random from its 48 whistle notes would be A4 one time in 48: three of eight or more is
-    // the model following the word (its card has the rate over all notes: about six in ten, not the 80 % goal).
-    expect(heard.filter(hz => Math.abs(hz / 440 - 1) <= 0.03).length, why).toBeGreaterThanOrEqual(3)
-    // Every sound is a whistle on a note of the scale (its misses are other notes, not pitches in between).
-    for (const hz of heard) {
-      const semis = 12 * Math.log2(hz / 440)
-      expect(Math.abs(semis - Math.round(semis)), why).toBeLessThan(0.5)
-      expect(hz, why).toBeGreaterThan(120)
-      expect(hz, why).toBeLessThan(2000)
-    }
-  }, 180_000)
+    const why = heard.join(', ')
+    // A note drawn at random from its 48 whistle notes would be right one time in 48. Its card has the rate
+    // over all notes on the pipeline's test seeds (about eight in ten); these are other starting noises.
+    expect(right, why).toBeGreaterThanOrEqual(15)
+    // Now and then a starting noise gives an empty picture (the card's limits say so).
+    expect(silent, why).toBeLessThanOrEqual(3)
+  }, 240_000)
 
   it('reads the words it knows, names the ones it does not, and still makes a sound', async () => {
     const { config } = await loadAudioNode(SHIPPED_MODELS)
