@@ -73,6 +73,10 @@ if (py) {
   check('judge smoke run (npm run train -- judge --smoke)', process.execPath, ['training/train.mjs', 'judge', '--smoke'])
   // micro-audio: synthesised and spoken training sounds (espeak-ng), a few steps, exported with parity.
   check('audio smoke run (npm run train -- audio --smoke)', process.execPath, ['training/train.mjs', 'audio', '--smoke'])
+  // The same model continued: rebuilt from its own ONNX files (checked against parity), guidance chosen again, exported whole.
+  check('audio from the exported model (npm run train -- audio --smoke --from-shipped)', process.execPath, ['training/train.mjs', 'audio', '--smoke', '--from-shipped'])
+  // Leave one style out: micro-CLIP's phase 1 on two styles, measured on the third, into the smoke run's micro-CLIP card.
+  check('leave-one-style-out smoke run (npm run train -- loso --smoke)', process.execPath, ['training/train.mjs', 'loso', '--smoke'])
 }
 else console.log('\n=== training smoke run: SKIPPED — no Python with PyTorch (Debian: apt-get install python3-torch python3-onnx python3-pil)')
 
