@@ -95,19 +95,27 @@ def loso_text(m: dict) -> str:
     lo = m.get("leave_one_style_out")
     target = g.get("leave_one_style_out_top5")
     if not lo:
-        return (f"\n**Leave one style out** (train on two styles, test on the third; goal ≥ {pct(target)} top-5): "
-                "not measured for this model yet.\n")
+        return _marked(f"\n**Leave one style out** (train on two styles, test on the third; goal ≥ {pct(target)} top-5): "
+                       "not measured for this model yet.\n")
     rows = "\n".join(
         f"| {STYLE_NAMES.get(s, s)} | {' + '.join(STYLE_NAMES.get(x, x) for x in r['trained_on'])} | {ci(r['train'])} | "
         f"{goal(r['train']['top5'], target or 1)} | {ci(r['val'])} | {ci(r['test'])} |" for s, r in lo.items())
     missing = [STYLE_NAMES.get(s, s) for s in ("noto", "twemoji", "fluent") if s not in lo]
     steps = "; ".join(f"without {STYLE_NAMES.get(s, s)}: step {r['chosen_step']} of {r['steps']}" for s, r in lo.items())
-    return (f"\n**Leave one style out.** Phase 1's recipe trained again on two styles, its snapshot chosen on their validation emoji "
+    return _marked(f"\n**Leave one style out.** Phase 1's recipe trained again on two styles, its snapshot chosen on their validation emoji "
             f"({steps}); then every emoji drawn in the third style ranked against all names (top-5). "
             f"The goal (≥ {pct(target)}) is judged on the training emoji: their names are known, so the drawing style is the only "
             f"new thing. Test emoji (new names too) were measured once per model.\n\n"
             f"| unseen style | trained on | training emoji, top-5 | goal | validation emoji | test emoji |\n|---|---|---|---|---|---|\n{rows}\n"
             + (f"\nNot measured yet: {', '.join(missing)} left out.\n" if missing else ""))
+
+
+LOSO_BEGIN, LOSO_END = "<!-- leave-one-style-out -->", "<!-- /leave-one-style-out -->"
+
+
+def _marked(text: str) -> str:
+    """The card's leave-one-style-out part between markers, so `update_loso` finds it whatever it says."""
+    return f"\n{LOSO_BEGIN}{text}{LOSO_END}\n"
 
 
 def update_loso(folder: str, rows: dict) -> None:
@@ -117,7 +125,11 @@ def update_loso(folder: str, rows: dict) -> None:
         m = json.load(f)
     with open(os.path.join(folder, "README.md")) as f:
         card = f.read()
-    old = loso_text(m)
+    a, b = card.find(LOSO_BEGIN), card.find(LOSO_END)
+    if a >= 0 and b > a and card.count(LOSO_BEGIN) == 1:
+        old = card[card.rfind("\n", 0, a):b + len(LOSO_END) + 1]
+    else:  # a card exported before the markers: its part is the text this code writes for "not measured"
+        old = loso_text({k: v for k, v in m.items() if k != "leave_one_style_out"}).replace(LOSO_BEGIN, "").replace(LOSO_END, "")[1:-1]
     if card.count(old) != 1:
         raise ValueError(f"{folder}/README.md has no leave-one-style-out part this pipeline wrote; export micro-CLIP again")
     m["leave_one_style_out"] = rows

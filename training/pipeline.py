@@ -221,7 +221,10 @@ def main(argv: list[str]) -> int:
             rows = {}
             for style in r["styles"]:  # each resumable; the card gets every style finished so far
                 rows[style] = leave_one_style_out(run_dir, cache_dir, style, r["steps"], r["batch"], args.seed)
-                update_loso(folder, rows)
+                try:
+                    update_loso(folder, rows)
+                except ValueError as exc:
+                    raise PipelineError(str(exc)) from exc
         if "judge" in todo:
             import judge
 

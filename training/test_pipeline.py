@@ -358,6 +358,20 @@ class LeaveOneStyleOut(unittest.TestCase):
             self.assertTrue(new.startswith("# card\n") and new.endswith("\n## Credits\n"))
             with open(os.path.join(d, "metrics.json")) as f:
                 self.assertEqual(json.load(f)["leave_one_style_out"]["fluent"]["train"]["top5"], 0.4)
+            update_loso(d, {"fluent": row, "noto": row})  # the next style finished: the part is found again
+            with open(os.path.join(d, "README.md")) as f:
+                again = f.read()
+            self.assertIn("| Noto | Noto + Twemoji |", again)
+            self.assertIn("Not measured yet: Twemoji left out.", again)
+            self.assertEqual(again.count("Leave one style out"), 1)
+            # a card exported before the part had markers: its "not measured" text is found
+            with open(os.path.join(d, "metrics.json"), "w") as f:
+                json.dump(m, f)
+            with open(os.path.join(d, "README.md"), "w") as f:
+                f.write(card.replace("<!-- leave-one-style-out -->", "").replace("<!-- /leave-one-style-out -->", "").replace("\n\n\n", "\n"))
+            update_loso(d, {"fluent": row})
+            with open(os.path.join(d, "README.md")) as f:
+                self.assertIn("| Fluent | Noto + Twemoji |", f.read())
             with open(os.path.join(d, "README.md"), "w") as f:
                 f.write("# a card written by hand\n")
             with self.assertRaisesRegex(ValueError, "export micro-CLIP again"):
