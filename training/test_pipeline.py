@@ -75,6 +75,77 @@ class AtomicExport(unittest.TestCase):
             self.assertEqual(sorted(os.listdir(d)), ["micro-clip"])
 
 
+class OneTrainingLoop(unittest.TestCase):
+    """TrainLoop, the loop every phase runs: an interrupted run resumes to the very weights, losses and
+    snapshots of an uninterrupted one; a finished phase is not trained again; a checkpoint from other
+    settings is set aside, and an unreadable one stops with a message."""
+
+    @staticmethod
+    def phase(path, meta=None, on_step=None, steps=7):
+        import torch
+
+        from loop import TrainLoop
+        from util import optimizer_step
+
+        torch.manual_seed(0)
+        net = torch.nn.Linear(3, 1)
+        opt = torch.optim.Adam(net.parameters(), lr=0.05)
+        g = torch.Generator().manual_seed(1)
+        calls = []
+        loop = TrainLoop("toy", path, meta or {"lr": 0.05}, steps, keep=[0, 3, steps], ckpt_every=2, on_step=on_step,
+                         state={"seen": []}, torch_rng=True,
+                         snapshot=lambda: {"w": net.weight.detach().clone()})
+        loop.restore(model=net, opt=opt, gen=g)
+
+        def step_fn(step):
+            calls.append(step)
+            x = torch.randn((8, 3), generator=g) + torch.randn(8, 3) * 0.01  # both generators are state
+            loop.state["seen"].append(step)
+            return optimizer_step(opt, net, (net(x) - x.sum(1, keepdim=True)).pow(2).mean(), 0.05)
+
+        loop.run(step_fn).finish()
+        return net, loop, calls
+
+    def test_resume_finish_and_bad_checkpoints(self):
+        import torch
+
+        with tempfile.TemporaryDirectory() as d:
+            a, b = os.path.join(d, "a.ckpt"), os.path.join(d, "b.ckpt")
+            ref, ref_loop, _ = self.phase(a)
+
+            def stop(step):
+                if step == 5:
+                    raise KeyboardInterrupt
+
+            with self.assertRaises(KeyboardInterrupt):
+                self.phase(b, on_step=stop)
+            self.assertEqual(torch.load(b)["step"], 4)
+            net, loop, calls = self.phase(b)
+            self.assertEqual(calls, [4, 5, 6])
+            self.assertTrue(torch.equal(ref.weight, net.weight))
+            self.assertEqual(loop.hist, ref_loop.hist)
+            self.assertEqual(loop.state["seen"], list(range(7)))
+            self.assertEqual(sorted(loop.snaps), [0, 3, 7])
+            for k in (0, 3, 7):
+                self.assertTrue(torch.equal(loop.snaps[k]["w"], ref_loop.snaps[k]["w"]), k)
+            self.assertFalse(torch.equal(loop.snaps[0]["w"], loop.snaps[7]["w"]))
+            self.assertTrue(torch.load(b)["done"])
+            # finished: nothing is trained again, and the weights come back
+            net, loop, calls = self.phase(b)
+            self.assertEqual(calls, [])
+            self.assertTrue(torch.equal(ref.weight, net.weight))
+            # other settings: set aside, trained afresh
+            _, _, calls = self.phase(b, meta={"lr": 0.1})
+            self.assertEqual(calls, list(range(7)))
+            # a half-written checkpoint: a message naming the file and what to do
+            with open(b, "rb") as f:
+                head = f.read(200)
+            with open(b, "wb") as f:
+                f.write(head)
+            with self.assertRaisesRegex(RuntimeError, r"b\.ckpt is unreadable .*delete it"):
+                self.phase(b)
+
+
 class Resume(unittest.TestCase):
     def test_interrupted_run_resumes_to_the_same_weights(self):
         import torch

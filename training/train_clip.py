@@ -5,7 +5,6 @@ import json
 import math
 import os
 import random
-import time
 
 import numpy as np
 import torch
@@ -14,7 +13,8 @@ import torch.nn.functional as F
 import data as D
 from clip_model import ClipConfig, MicroClip, count_params
 from tokenizer import WordPiece, build_vocab
-from util import atomic_torch_save, cached_json, cosine_lr, load_checkpoint, log, optimizer_step, provenance, wilson
+from loop import TrainLoop
+from util import cached_json, cosine_lr, log, optimizer_step, provenance, wilson
 
 
 def to_pixels(rgba: torch.Tensor, background: float | torch.Tensor = D.BACKGROUND / 255.0) -> torch.Tensor:
@@ -175,15 +175,6 @@ def rank_of(model: MicroClip, txt: torch.Tensor, ds: ClipData, idx: list[tuple[i
     return (sims > sims[torch.arange(len(idx)), target][:, None]).sum(1)
 
 
-def _legacy_elapsed(run_dir: str, st: dict) -> float:
-    """Training seconds of a finished checkpoint written before checkpoints kept the time."""
-    path = os.path.join(run_dir, "clip_metrics.json")
-    if st.get("done") and os.path.exists(path):
-        with open(path) as f:
-            return float(json.load(f).get("train_seconds_this_run", 0.0))
-    return 0.0
-
-
 def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit: int | None = None,
           lr: float = 1.5e-3, log_every: int = 50, ckpt_every: int = 250,
           on_step=None, styles: tuple[str, ...] = D.ALL_STYLES) -> tuple[MicroClip, WordPiece, ClipData, dict]:
@@ -198,62 +189,51 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, limit
     warm = max(1, min(150, steps // 10))
     sched = lambda s: cosine_lr(s, steps, warm)
     g = torch.Generator().manual_seed(seed)
-    start, hist, elapsed0, curve = 0, [], 0.0, []
-    ckpt = os.path.join(run_dir, "clip.ckpt")
     meta = {"steps": steps, "batch": batch, "seed": seed, "limit": limit, "lr": lr, "cfg": cfg.to_dict(),
             "styles": list(ds.styles), "vocab": tok.vocab}
-    best: dict = {}
-    st = load_checkpoint(ckpt, meta, "clip")
-    if st:
-        model.load_state_dict(st["model"])
-        opt.load_state_dict(st["opt"])
-        g.set_state(st["gen"])
-        torch.set_rng_state(st["torch_rng"])
-        start, hist, curve, best = st["step"], st["hist"], st.get("curve", []), st.get("best", {})
-        elapsed0 = st.get("elapsed", _legacy_elapsed(run_dir, st))
-        log(f"clip: resuming from step {start}")
+    loop = TrainLoop("clip", os.path.join(run_dir, "clip.ckpt"), meta, steps, state={"curve": [], "best": {}},
+                     torch_rng=True, log_every=log_every, ckpt_every=ckpt_every, on_step=on_step,
+                     note=lambda: f"scale {model.logit_scale.exp().item():.1f}")
+    loop.restore(model=model, opt=opt, gen=g)
+    curve = loop.state["curve"]
     log(f"clip: {count_params(model):,} parameters ({count_params(model.image):,} image, "
         f"{count_params(model.text):,} text), vocab {len(tok.vocab)}, {len(ds.train)} train / {len(ds.val)} validation / "
         f"{len(ds.held)} held-out emoji, styles {', '.join(ds.styles)}")
-    t0, train_emoji = time.time(), np.array(ds.train)
+    train_emoji = np.array(ds.train)
     model.train()
-    for step in range(start, steps):
+
+    def step_fn(step: int) -> float:
         rng = random.Random(seed * 1_000_003 + step)
         chosen = rng.sample(list(train_emoji), k=min(batch, len(train_emoji)))
         idx = [rng.choice(ds.by_emoji[int(e)]) for e in chosen]
         caps = [word_dropout(D.caption(ds.emoji[int(e)], int(ds.tone[i]), rng), rng) for e, i in zip(chosen, idx)]
         pix = augment(ds.images(idx), g, drawing=True)
         ids, mask = tok.batch(caps)
-        hist.append(optimizer_step(opt, model, model.loss(pix, ids, mask), lr * sched(step)))
-        if (step + 1) % log_every == 0 or step + 1 == steps:
-            el = time.time() - t0
-            log(f"clip: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.3f} "
-                f"scale {model.logit_scale.exp().item():.1f} ({el / (step + 1 - start):.2f} s/step)")
+        loss = optimizer_step(opt, model, model.loss(pix, ids, mask), lr * sched(step))
         if (step + 1) % ckpt_every == 0 or step + 1 == steps:
             # The learning curve on training and validation emoji; the snapshot with the best validation
             # top-5 is the one kept (early stopping on validation; the held-out emoji are not looked at).
             m = evaluate(model, tok, ds)
             curve.append([step + 1, round(m.get("val_top5", 0.0), 4), round(m.get("train_top1", 0.0), 4)])
             log(f"clip: step {step + 1} validation top-5 {curve[-1][1]:.1%}, training top-1 {curve[-1][2]:.1%}")
+            best = loop.state["best"]
             if not best or curve[-1][1] >= best["val_top5"]:
-                best = {"step": step + 1, "val_top5": curve[-1][1], "model": {k: v.clone() for k, v in model.state_dict().items()}}
-        if (step + 1) % ckpt_every == 0 and step + 1 < steps:
-            atomic_torch_save({"meta": meta, "model": model.state_dict(), "opt": opt.state_dict(), "gen": g.get_state(),
-                               "torch_rng": torch.get_rng_state(), "step": step + 1, "hist": hist, "curve": curve,
-                               "best": best, "elapsed": elapsed0 + time.time() - t0}, ckpt)
-        if on_step is not None:
-            on_step(step + 1)
-    seconds = time.time() - t0
+                loop.state["best"] = {"step": step + 1, "val_top5": curve[-1][1],
+                                      "model": {k: v.clone() for k, v in model.state_dict().items()}}
+        return loss
+
+    loop.run(step_fn)
+    best = loop.state["best"]
     if best.get("model"):
         model.load_state_dict(best["model"])
+    hist = loop.hist
     metrics = evaluate(model, tok, ds)
-    metrics.update({"chosen_step": best.get("step", steps), "train_seconds_this_run": round(seconds, 1), "train_seconds_total": round(elapsed0 + seconds, 1), "steps": steps, "batch": batch, "seed": seed,
+    metrics.update({"chosen_step": best.get("step", steps), "train_seconds_this_run": round(loop.elapsed - loop.elapsed0, 1),
+                    "train_seconds_total": round(loop.elapsed, 1),
+                    "steps": steps, "batch": batch, "seed": seed,
                     "final_loss": float(np.mean(hist[-50:])) if hist else None, "params": count_params(model),
                     "curve": curve})
-    atomic_torch_save({"meta": meta, "model": model.state_dict(), "step": steps, "hist": hist, "done": True, "curve": curve,
-                       "best": {k: v for k, v in best.items() if k != "model"},
-                       "elapsed": elapsed0 + seconds,
-                       "opt": opt.state_dict(), "gen": g.get_state(), "torch_rng": torch.get_rng_state()}, ckpt)
+    loop.finish(best={k: v for k, v in best.items() if k != "model"})
     with open(os.path.join(run_dir, "clip_metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2)
     return model, tok, ds, metrics
@@ -359,21 +339,15 @@ def tune_text(run_dir: str, model: MicroClip, tok: WordPiece, ds: ClipData, step
     sched = lambda s: cosine_lr(s, steps, warm)
     meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "common": common, "vocab": len(new_tok.vocab),
             "entries": len(lex), "base": base}
-    ckpt = text_checkpoint(run_dir, lr, common)
-    start, hist, elapsed0 = 0, [], 0.0
-    st = load_checkpoint(ckpt, meta, "clip words")
-    if st:
-        with torch.no_grad():
-            table.copy_(st["table"])
-        opt.load_state_dict(st["opt"])
-        start, hist, elapsed0 = st["step"], st["hist"], st["elapsed"]
-        log(f"clip words: resuming from step {start}")
+    loop = TrainLoop("clip words", text_checkpoint(run_dir, lr, common), meta, steps, log_every=log_every,
+                     ckpt_every=ckpt_every, on_step=on_step)
+    loop.restore(table=table, opt=opt)
     log(f"clip words: {len(lex)} dictionary entries, {len(new_tok.vocab) - n_old} new words "
         f"(vocab {n_old} -> {len(new_tok.vocab)}); every other weight frozen")
-    t0 = time.time()
     net.eval()  # no dropout anywhere; the frozen tower behaves exactly as at inference
     scale = net.logit_scale.detach().clamp(max=math.log(100)).exp()
-    for step in range(start, steps):
+
+    def step_fn(step: int) -> float:
         rng = random.Random(seed * 7_000_003 + step)
         entries = rng.sample(lex, k=min(batch, len(lex)))
         a = F.normalize(net.encode_text(*new_tok.batch([e.word for e in entries]))[0], dim=-1)
@@ -381,25 +355,16 @@ def tune_text(run_dir: str, model: MicroClip, tok: WordPiece, ds: ClipData, step
         logits = scale * a @ b.t()
         t = torch.arange(len(entries))
         loss = (F.cross_entropy(logits, t) + F.cross_entropy(logits.t(), t)) / 2
-        hist.append(optimizer_step(opt, net.text.tok, loss, lr * sched(step)))
-        if (step + 1) % log_every == 0 or step + 1 == steps:
-            log(f"clip words: step {step + 1}/{steps} loss {np.mean(hist[-log_every:]):.3f} "
-                f"({(time.time() - t0) / (step + 1 - start):.2f} s/step)")
-        if (step + 1) % ckpt_every == 0 and step + 1 < steps:
-            atomic_torch_save({"meta": meta, "table": table.detach().clone(), "opt": opt.state_dict(), "step": step + 1,
-                               "hist": hist, "elapsed": elapsed0 + time.time() - t0}, ckpt)
-        if on_step is not None:
-            on_step(step + 1)
-    seconds = time.time() - t0
+        return optimizer_step(opt, net.text.tok, loss, lr * sched(step))
+
+    loop.run(step_fn)
     net.requires_grad_(False)
     metrics = evaluate(net, new_tok, ds)
     net.eval()
-    metrics.update({"words_seconds": round(elapsed0 + seconds, 1), "words_steps": steps,
+    metrics.update({"words_seconds": round(loop.elapsed, 1), "words_steps": steps,
                     "dictionary_entries": len(lex), "new_words": len(new_tok.vocab) - n_old})
     metrics.update({"lr": lr, "common": common})
-    atomic_torch_save({"meta": meta, "table": table.detach().clone(), "step": steps, "hist": hist, "done": True,
-                       "vocab": new_tok.vocab, "metrics": metrics,
-                       "elapsed": elapsed0 + seconds, "opt": opt.state_dict()}, ckpt)
+    loop.finish(vocab=new_tok.vocab, metrics=metrics)
     return net, new_tok, metrics
 
 

@@ -24,7 +24,6 @@ import json
 import math
 import os
 import random
-import time
 
 import numpy as np
 import torch
@@ -36,7 +35,8 @@ from diffusion import T, T_START, UNCOND_DROPOUT, OPSET, PipelineError, TextCach
 from diffusion_model import UNet, count_params, cosine_alpha_bar, norm, timestep_embedding
 from lora import shipped_base
 from train_clip import ClipData, to_pixels
-from util import atomic_torch_save, cached_json, cosine_lr, log, optimizer_step, provenance, wilson
+from loop import TrainLoop
+from util import cached_json, cosine_lr, log, optimizer_step, provenance, wilson
 
 MOTIONS = ["still", "moving left", "moving right", "moving up", "moving down", "zooming in", "zooming out", "spinning"]
 FRAMES = 8
@@ -317,10 +317,11 @@ def train(model: VideoUNet, vd: VideoData, text: TextCache, lr: float, steps: in
     returns their state at each step in `keep` (resumable from `ckpt`)."""
     meta = {"lr": lr, "steps": steps, "batch": batch, "seed": seed, "frames": FRAMES, "motions": MOTIONS,
             "clips": len(vd.latents), **({"spacetime": True} if model.spacetime else {}), **({"init": init_name} if init_name else {})}
-    if os.path.exists(ckpt):
-        st = torch.load(ckpt)
-        if st.get("meta") == meta and st.get("done"):
-            return st["snaps"]
+    loop = TrainLoop(f"video {os.path.basename(ckpt)[:-3]}", ckpt, meta, steps, keep=keep, error=PipelineError,
+                     snapshot=lambda: {"state": {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("unet.")},
+                                       "seconds": loop.elapsed, "loss": loop.recent(50)})
+    if loop.done:
+        return loop.snaps
     torch.manual_seed(seed)
     fresh = VideoUNet(model.unet, spacetime=model.spacetime)
     model.motion_table.load_state_dict(fresh.motion_table.state_dict())
@@ -330,24 +331,19 @@ def train(model: VideoUNet, vd: VideoData, text: TextCache, lr: float, steps: in
     params = model.trainable()
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
     g = torch.Generator().manual_seed(seed + 11 + (1000 if init_name else 0))
+    loop.restore(motion_table=model.motion_table, temporal=model.temporal, opt=opt, gen=g)
     ab = cosine_alpha_bar(T).float()
-    snaps, hist, t0 = {}, [], time.time()
-    for step in range(steps):
+
+    def step_fn(step: int) -> float:
         rng = random.Random(seed * 9_000_011 + step + (7_777_777 if init_name else 0))
         idx = [rng.randrange(len(vd.latents)) for _ in range(batch)]
         caps = [vd.captions[i] if rng.random() >= UNCOND_DROPOUT else "" for i in idx]
         motion = torch.tensor([int(vd.motions[i]) if rng.random() >= UNCOND_DROPOUT else 0 for i in idx])
-        x0 = vd.latents[idx]
-        loss = video_loss(model, x0, text(caps), motion, ab, g)
-        hist.append(optimizer_step(opt, model, loss, lr * cosine_lr(step, steps, max(1, steps // 20))))
-        if step + 1 in keep:
-            snaps[step + 1] = {"state": {k: v.clone() for k, v in model.state_dict().items() if not k.startswith("unet.")},
-                               "seconds": time.time() - t0, "loss": float(np.mean(hist[-50:]))}
-        if (step + 1) % 100 == 0 or step + 1 == steps:
-            log(f"video {os.path.basename(ckpt)[:-3]}: step {step + 1}/{steps} loss {np.mean(hist[-100:]):.4f} "
-                f"({(time.time() - t0) / (step + 1):.2f} s/step)")
-    atomic_torch_save({"meta": meta, "snaps": snaps, "done": True, "history": hist}, ckpt)
-    return snaps
+        loss = video_loss(model, vd.latents[idx], text(caps), motion, ab, g)
+        return optimizer_step(opt, model, loss, lr * cosine_lr(step, steps, max(1, steps // 20)))
+
+    loop.run(step_fn).finish(parts=False)
+    return loop.snaps
 
 
 # ------------------------------------------------------------------------------------------ sampling
