@@ -138,8 +138,7 @@ def train(run_dir: str, cache_dir: str, steps: int, batch: int, seed: int, lr: f
         return {"D": float(loss_d), "G": float(loss_g)}
 
     loop.run(step_fn).finish()
-    snaps, seconds = {k: v for k, v in loop.snaps.items()}, loop.elapsed
-    info = {"seconds": round(seconds, 1), "snapshots": snaps, "history": history, "names": names, "meta": meta}
+    info = {"seconds": round(loop.elapsed, 1), "snapshots": loop.snaps, "history": history, "names": names, "meta": meta}
     return G, info, real
 
 

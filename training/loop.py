@@ -73,7 +73,7 @@ class TrainLoop:
         self.stop = steps if stop is None else stop
         self.keep, self.snapshot, self.torch_rng = set(keep), snapshot, torch_rng
         self.log_every, self.ckpt_every = log_every, ckpt_every
-        self.on_step, self.note = on_step, note
+        self.on_step, self.note, self.error = on_step, note, error
         self.state = dict(state or {})
         self.parts: dict[str, Any] = {}
         self.start, self.hist, self.snaps, self.elapsed0 = 0, [], {}, 0.0
@@ -85,7 +85,7 @@ class TrainLoop:
             for k in self.state:
                 if k in self._ckpt:
                     self.state[k] = self._ckpt[k]
-        self._t0 = time.time()
+        self._t0 = 0.0
 
     @property
     def done(self) -> bool:
@@ -108,7 +108,7 @@ class TrainLoop:
                 if k in self._ckpt:
                     _set(obj, self._ckpt[k])
                 elif not self.done:
-                    raise KeyError(f"{self.path} has no {k!r}; delete it to start {self.name} afresh")
+                    raise self.error(f"checkpoint {self.path} has no {k!r}; delete it to start {self.name} afresh")
             if self.torch_rng and "torch_rng" in self._ckpt:
                 torch.set_rng_state(self._ckpt["torch_rng"])
             if self.start and not self.done:
@@ -163,6 +163,6 @@ class TrainLoop:
     def finish(self, parts: bool = True, **more: Any) -> "TrainLoop":
         """Marks the phase done in its checkpoint (rewritten only when this run trained, or it was not yet
         marked); `parts=False` keeps only the snapshots, for phases that return those."""
-        if self.ran and self.start < self.stop or not self.done or more:
+        if self.start < self.stop or not self.done or more:
             self.save(self.stop, done=True, parts=parts, **more)
         return self
