@@ -23,7 +23,7 @@ import data as D
 from clip_model import MicroClip
 from diffusion_model import UNet, UNetConfig, Vae, VaeConfig, cosine_alpha_bar, count_params
 from tokenizer import WordPiece
-from train_clip import ClipData, augment, embed_texts, load_trained, to_pixels
+from train_clip import ClipData, augment, embed_texts, load_exported, load_trained, to_pixels
 from loop import TrainLoop
 from util import StagingDir, cosine_lr, log, optimizer_step, provenance
 
@@ -45,20 +45,27 @@ class PipelineError(RuntimeError):
 
 # ------------------------------------------------------------------------------------ conditioning
 def load_clip(run_dir: str, models_dir: str) -> tuple[MicroClip, WordPiece]:
-    """The micro-CLIP the diffusion model is conditioned on: the clip stage's checkpoint, verified to be
-    the exported model in `models_dir` (same token ids, same text embeddings within 1e-4)."""
-    ckpt = os.path.join(run_dir, "clip.ckpt")
-    if not os.path.exists(ckpt):
-        raise PipelineError(f"diffusion is conditioned on micro-CLIP, but {os.path.relpath(ckpt)} is missing: "
-                            "run `npm run train -- clip` first (or `npm run train -- all`)")
-    clip, tok = load_trained(run_dir)
-    clip.requires_grad_(False)
-    parity = os.path.join(models_dir, "micro-clip", "parity.json")
+    """The micro-CLIP the diffusion model is conditioned on: the exported model in `models_dir`. The clip
+    stage's checkpoint is used when this machine has it (verified to be the exported model: same token ids,
+    same text embeddings within 1e-4); without one, the model is rebuilt from the exported files."""
+    folder = os.path.join(models_dir, "micro-clip")
+    parity = os.path.join(folder, "parity.json")
     if not os.path.exists(parity):
         raise PipelineError(f"{parity} is missing: export micro-CLIP first (`npm run train -- clip`)")
-    if not matches_clip_parity(clip, tok, parity):
-        raise PipelineError(f"{ckpt} is not the micro-CLIP exported in {os.path.dirname(parity)}; "
-                            "re-run the clip stage so both agree")
+    ckpt = os.path.join(run_dir, "clip.ckpt")
+    if os.path.exists(ckpt):
+        clip, tok = load_trained(run_dir)
+        if not matches_clip_parity(clip, tok, parity):
+            raise PipelineError(f"{ckpt} is not the micro-CLIP exported in {folder}; "
+                                "re-run the clip stage so both agree")
+    else:
+        try:
+            clip, tok = load_exported(folder)
+        except (OSError, ValueError, KeyError) as exc:
+            raise PipelineError(f"no clip checkpoint in {os.path.relpath(run_dir)}, and the exported micro-CLIP could not be "
+                                f"rebuilt ({exc}): run `npm run train -- clip` first") from exc
+        log(f"diffusion: micro-CLIP rebuilt from {os.path.relpath(folder)} (no clip checkpoint on this machine)")
+    clip.requires_grad_(False)
     return clip, tok
 
 

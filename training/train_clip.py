@@ -455,6 +455,35 @@ def text_checkpoint(run_dir: str, lr: float, common: int) -> str:
     return os.path.join(run_dir, f"clip_text-{lr:g}-{common}.ckpt")
 
 
+def load_exported(folder: str) -> tuple[MicroClip, WordPiece]:
+    """The micro-CLIP exported in `folder`, rebuilt from its files (config, tokenizer, onnx/model.onnx):
+    what a later stage is conditioned on when this machine has no clip checkpoint. It must give the
+    folder's parity outputs (token ids, text and image embeddings within 1e-4); ValueError says what differs."""
+    from util import state_from_onnx
+
+    with open(os.path.join(folder, "config.json")) as f:
+        cfg = dict(json.load(f)["micro_clip"]["architecture"])
+    cfg["channels"] = tuple(cfg["channels"])
+    model = MicroClip(ClipConfig(**cfg))
+    model.load_state_dict(state_from_onnx(os.path.join(folder, "onnx", "model.onnx"), model, "m."))
+    model.eval()
+    with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
+        ids = json.load(f)["model"]["vocab"]
+    tok = WordPiece(sorted(ids, key=ids.get))
+    with open(os.path.join(folder, "parity.json")) as f:
+        ref = json.load(f)
+    with torch.no_grad():
+        for text, r in zip(ref["texts"], ref["text"]):
+            e = tok.encode(text)
+            emb = model.encode_text(torch.tensor([e]), torch.ones(1, len(e), dtype=torch.long))[0][0]
+            if e != r["ids"] or (emb - torch.tensor(r["text_embeds"])).abs().max() > 1e-4:
+                raise ValueError(f"the micro-CLIP rebuilt from {folder} does not give its parity output for {text!r}")
+        img = model.encode_image(torch.tensor(ref["pixel_values"]).reshape(ref["pixel_shape"]))[0]
+        if (img - torch.tensor(ref["image_embeds"])).abs().max() > 1e-4:
+            raise ValueError(f"the micro-CLIP rebuilt from {folder} does not give its parity image embedding")
+    return model, tok
+
+
 def load_trained(run_dir: str) -> tuple[MicroClip, WordPiece]:
     """The finished micro-CLIP of a run: phase 1's checkpoint, with the phase-2 text tower chosen on
     validation (`clip_text.json`) when that phase has run on top of it. The vocabulary

@@ -170,7 +170,9 @@ def state_from_onnx(path: str, module: torch.nn.Module, prefix: str) -> dict:
         ins = [i for i in n.input if i in w and not i.startswith(prefix)]
         if len(ins) == 1:
             by_node[n.name] = w[ins[0]]
-    root = "/" + prefix.rstrip(".").replace(".", "/") + "/" if prefix else "/"
+    # a wrapper's child shows in node names under its attribute ("/m/image/...") or, for some exports, without
+    # it ("/image/..."): both are tried
+    roots = ["/" + prefix.rstrip(".").replace(".", "/") + "/", "/"] if prefix else ["/"]
 
     def node(k: str, op: str):
         """The constant of node `/<path>/<op>`. A child of a Sequential (which is called) shows as "ff/ff.0",
@@ -186,7 +188,7 @@ def state_from_onnx(path: str, module: torch.nn.Module, prefix: str) -> dict:
             else:
                 paths = [p + [parts[i]] for p in paths]
                 i += 1
-        hits = [by_node[n] for n in (root + "/".join(p) + f"/{op}" for p in paths) if n in by_node]
+        hits = [by_node[n] for root in roots for n in (root + "/".join(p) + f"/{op}" for p in paths) if n in by_node]
         return hits[0] if len(hits) == 1 else None
 
     for k, v in sd.items():
