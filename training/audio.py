@@ -31,7 +31,7 @@ import sounds as S
 from diffusion import OPSET, T, T_START, UNCOND_DROPOUT, timesteps
 from diffusion_model import MHA, UNet, UNetConfig, cosine_alpha_bar, count_params
 from loop import TrainLoop
-from util import StagingDir, cached_json, cosine_lr, log, optimizer_step, provenance, state_from_onnx, wilson
+from util import MODEL_DATA, StagingDir, cached_json, cosine_lr, log, optimizer_step, provenance, state_from_onnx, wilson, write_licences
 
 MAX_TOKENS = 8
 PATCH = 4
@@ -572,6 +572,7 @@ def run(run_dir: str, cache_dir: str, out_dir: str, recipe: dict, seed: int, tra
             cfg = json.load(f)
         with open(os.path.join(tmp, "README.md"), "w") as f:
             f.write(card(m, cfg, sum(os.path.getsize(os.path.join(tmp, "onnx", n)) for n in ("unet.onnx", "text_encoder.onnx")), train_cmd))
+        write_licences(tmp, MODEL_DATA["micro-audio"])
         with open(os.path.join(tmp, "DATA.md"), "w") as f:
             f.write(data_card(m))
     t = m["test"]

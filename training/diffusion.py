@@ -25,7 +25,7 @@ from diffusion_model import UNet, UNetConfig, Vae, VaeConfig, cosine_alpha_bar, 
 from tokenizer import WordPiece
 from train_clip import ClipData, augment, embed_texts, load_exported, load_trained, to_pixels
 from loop import TrainLoop
-from util import StagingDir, cosine_lr, log, optimizer_step, provenance
+from util import MODEL_DATA, StagingDir, cosine_lr, log, optimizer_step, provenance, write_licences
 
 T = 1000
 # Sampling starts at t = 980, not 1000: with the cosine schedule ᾱ_1000 ≈ 2e-9, so the first x̂₀ would divide
@@ -498,7 +498,66 @@ def export(unet: UNet, vae: Vae, scale: float, x0_clip: float, text: TextCache, 
         write_parity(unet, vae, scale, text, tok, tmp, x0_clip)
         write_grid(unet, vae, scale, text, tmp, x0_clip)
         write_card(metrics, tmp, train_cmd, scale)
+        write_licences(tmp, MODEL_DATA["micro-diffusion"])
         log("diffusion: exported " + ", ".join(f"{n} {b / 1e6:.1f} MB" for n, b in metrics["onnx_bytes"].items()))
+
+
+VIDEO_BASE = "micro-video/base"
+
+
+def keep_video_base(models_dir: str) -> bool:
+    """micro-video's temporal layers were trained on one image UNet and only work on it. When micro-diffusion is
+    about to be replaced while micro-video still runs on it (its config's `base_unet_sha256` is the shipped UNet
+    file's), that image model's runtime files (config, metrics, parity, onnx/, text_encoder/) are copied into
+    micro-video/base/ and micro-video's config names that folder as its image model, so the shipped video model
+    keeps working until `npm run train -- video` trains it on the new one. Returns whether it copied."""
+    import hashlib
+    import shutil
+
+    video, diff = os.path.join(models_dir, "micro-video"), os.path.join(models_dir, "micro-diffusion")
+    cfg_path, unet_path = os.path.join(video, "config.json"), os.path.join(diff, "onnx", "unet.onnx")
+    if not (os.path.exists(cfg_path) and os.path.exists(unet_path)):
+        return False
+    with open(cfg_path) as f:
+        cfg = json.load(f)
+    with open(unet_path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    if cfg.get("image_model") != "micro-diffusion" or cfg.get("base_unet_sha256") != sha:
+        return False
+    with StagingDir(os.path.join(models_dir, VIDEO_BASE)) as tmp:
+        for name in ("config.json", "metrics.json", "parity.json"):
+            shutil.copy2(os.path.join(diff, name), tmp)
+        for name in ("onnx", "text_encoder"):
+            shutil.copytree(os.path.join(diff, name), os.path.join(tmp, name))
+        with open(os.path.join(tmp, "config.json")) as f:
+            base = json.load(f)
+        base["text_encoder"]["model"] = VIDEO_BASE + "/text_encoder"
+        with open(os.path.join(tmp, "config.json"), "w") as f:
+            json.dump(base, f, indent=2)
+        with open(os.path.join(tmp, "README.md"), "w") as f:
+            f.write(f"""# micro-video's image model
+
+The micro-diffusion that micro-video's temporal layers were trained on (unet.onnx sha256 `{sha[:16]}…`), with the
+text encoder and autoencoder it was trained with. It was copied here by `npm run train -- diffusion` when a
+retrained micro-diffusion replaced it, so the video model keeps drawing what it learned to animate. Its card,
+figures and data licences are those of micro-video's README; `npm run train -- video` trains the temporal layers
+on the shipped micro-diffusion again and removes this folder.
+""")
+    cfg["image_model"] = VIDEO_BASE
+    with open(cfg_path + ".tmp", "w") as f:
+        json.dump(cfg, f, indent=2)
+    os.replace(cfg_path + ".tmp", cfg_path)
+    card = os.path.join(video, "README.md")
+    if os.path.exists(card):
+        with open(card) as f:
+            text = f.read()
+        note = ("\n## Image model\nmicro-diffusion was retrained after these temporal layers. They run on the image model they "
+                f"were trained on, kept in `base/` (unet.onnx sha256 `{sha[:16]}…`), until `npm run train -- video` trains them again.\n")
+        if "## Image model" not in text:
+            with open(card, "w") as f:
+                f.write(text.rstrip("\n") + "\n" + note)
+    log(f"diffusion: micro-video keeps the image model it was trained on, copied to {os.path.relpath(os.path.join(models_dir, VIDEO_BASE))}")
+    return True
 
 
 def pct(x) -> str:
@@ -629,5 +688,6 @@ def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, 
         return m
     with open(os.path.join(run_dir, "diffusion_metrics.json"), "w") as f:
         json.dump(m, f, indent=2)
+    keep_video_base(models_dir)
     export(unet, vae, scale, m["x0_clip"], text, tok, m, os.path.join(models_dir, "micro-diffusion"), train_cmd)
     return m

@@ -16,7 +16,7 @@ import data as D
 from clip_model import MicroClip, count_params
 from tokenizer import MAX_LEN, WordPiece
 from train_clip import ClipData, embed_texts, to_pixels
-from util import StagingDir, log
+from util import MODEL_DATA, StagingDir, log, write_licences
 
 OPSET = 14
 
@@ -251,6 +251,7 @@ def export(model: MicroClip, tok: WordPiece, ds: ClipData, metrics: dict, out_di
         write_figure(model, tok, ds, tmp)
         write_samples(model, tok, ds, tmp)
         write_card(model, metrics, tmp, train_cmd)
+        write_licences(tmp, MODEL_DATA["micro-clip"])
         sizes = {f: os.path.getsize(os.path.join(tmp, "onnx", f)) for f in os.listdir(os.path.join(tmp, "onnx"))}
         log(f"clip export: {', '.join(f'{k} {v / 1e6:.1f} MB' for k, v in sizes.items())}")
     log(f"clip: exported to {out_dir}")
@@ -440,14 +441,6 @@ words land near their definition, which is only as good as a 14-word gloss. The 
 270 flags (Fluent has no country flags), many Western foods and objects, skin tones only on people emoji; the default
 (yellow) people emoji outnumber every skin tone. See the data card.
 
-## Licence
-Weights: MIT, like the project code. Training art: Noto Emoji (Apache-2.0,
-https://github.com/googlefonts/noto-emoji/blob/main/LICENSE), Twemoji (CC-BY 4.0, © Twitter/X and
-contributors, https://github.com/twitter/twemoji; the samples here are modified: composited and resized)
-and Fluent Emoji (MIT, © Microsoft Corporation, https://github.com/microsoft/fluentui-emoji/blob/main/LICENSE).
-Names and keywords: emoji-datasource (MIT) and emojilib (MIT).
-Dictionary: WordNet 3.1, © 2006 Princeton University, used under the WordNet licence
-(https://wordnet.princeton.edu/license-and-commercial-use).
 """
     with open(os.path.join(folder, "README.md"), "w") as f:
         f.write(card)

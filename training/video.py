@@ -24,6 +24,7 @@ import json
 import math
 import os
 import random
+import shutil
 
 import numpy as np
 import torch
@@ -36,7 +37,7 @@ from diffusion_model import UNet, count_params, cosine_alpha_bar, norm, timestep
 from lora import shipped_base
 from train_clip import ClipData, to_pixels
 from loop import TrainLoop
-from util import cached_json, cosine_lr, log, optimizer_step, provenance, wilson
+from util import MODEL_DATA, cached_json, cosine_lr, log, optimizer_step, provenance, wilson, write_licences
 
 MOTIONS = ["still", "moving left", "moving right", "moving up", "moving down", "zooming in", "zooming out", "spinning"]
 FRAMES = 8
@@ -543,10 +544,10 @@ def export(folder: str, model: VideoUNet, text: TextCache, vae, scale: float, x0
         json.dump(metrics, f, indent=2)
 
 
-def write_config(folder: str, model: VideoUNet, base_sha: str, shared: float) -> None:
-    """config.json: what the deck needs to run the clip (frames, motions, the sampler's settings)."""
+def write_config(folder: str, model: VideoUNet, base_sha: str, shared: float, image: str = "micro-diffusion") -> None:
+    """config.json: what the deck needs to run the clip (frames, motions, the sampler's settings, the image model)."""
     cfg = {"model_type": "micro-video", "frames": FRAMES, "max_frames": MAX_FRAMES, "motions": MOTIONS, "spacetime_conv": model.spacetime,
-           "image_model": "micro-diffusion", "base_unet_sha256": base_sha, "temporal_blocks": BLOCKS,
+           "image_model": image, "base_unet_sha256": base_sha, "temporal_blocks": BLOCKS,
            "sampling": {"default_steps": STEPS, "default_guidance": GUIDANCE, "unconditional_motion": 0, "noise_shared": shared},
            "params": {"temporal": sum(p.numel() for p in model.trainable()), "total": count_params(model)}}
     with open(os.path.join(folder, "config.json"), "w") as f:
@@ -689,7 +690,12 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dic
     sharing, also on validation; measures the test subjects once; exports. With `sampler_only`, the shipped
     temporal layers are rebuilt from out_dir's ONNX file (checked against its parity) and only the sampler
     is chosen again; the training record is the shipped metrics'."""
-    text, vae, unet, scale, x0_clip, sha, _ = shipped_base(models_dir)
+    # Trained on the shipped micro-diffusion; choosing the sampler only keeps the image model the layers run on.
+    image = "micro-diffusion"
+    if sampler_only and os.path.exists(os.path.join(out_dir, "config.json")):
+        with open(os.path.join(out_dir, "config.json")) as f:
+            image = json.load(f).get("image_model", image)
+    text, vae, unet, scale, x0_clip, sha, _ = shipped_base(models_dir, image)
     ds = ClipData(cache_dir, seed)
     ck_dir = os.path.join(run_dir, "video-checkpoints")
     os.makedirs(ck_dir, exist_ok=True)
@@ -728,9 +734,10 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dic
          "params": {"temporal": sum(p.numel() for p in model.trainable()), "image_unet": count_params(unet)},
          "sampler": {"kind": "ddim", "steps": eval_steps, "guidance": GUIDANCE, "noise_shared": shared}, **provenance()}
     if sampler_only:
-        write_config(out_dir, model, sha, shared)
+        write_config(out_dir, model, sha, shared, image)
     else:
         export(out_dir, model, text, vae, scale, x0_clip, m, sha, train_cmd)
+        shutil.rmtree(os.path.join(out_dir, "base"), ignore_errors=True)  # an older image model kept for earlier layers
     m["samples"] = write_samples(out_dir, model, vae, scale, text, ds, test_ids[0], x0_clip, eval_steps, shared)
     with open(os.path.join(out_dir, "metrics.json"), "w") as f:
         json.dump(m, f, indent=2)
@@ -738,6 +745,7 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, recipe: dic
         cfg = json.load(f)
     with open(os.path.join(out_dir, "README.md"), "w") as f:
         f.write(card(m, cfg, os.path.getsize(os.path.join(out_dir, "onnx", "video_unet.onnx")), train_cmd))
+    write_licences(out_dir, MODEL_DATA["micro-video"])
     log(f"video: test {test['right']}/{test['n']} motions right; frame change {test['frame_change']:.4f} "
         f"(real {ref['real_change']:.4f}, independent frames {ref['independent_change']:.4f})")
     return m

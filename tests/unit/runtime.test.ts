@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { readFileSync } from 'node:fs'
 import { backendOrder, backendReports, explainChoice, onBackendReport, preferenceFromSearch, reportBackend } from '../../packages/slidev-addon-under-the-hood/demos/runtime/backends'
 import { modelFileUrl, modelsPath, ortWasmPaths, tfjsWasmPrefix } from '../../packages/slidev-addon-under-the-hood/demos/runtime/paths'
 import { loadModel, MODELS, modelsOf, REQUIRED_FILES } from '../../packages/slidev-addon-under-the-hood/demos/runtime'
@@ -101,6 +102,19 @@ describe('local paths', () => {
       }
       if (m.kind !== 'tokenizer')
         expect(served[modelFileUrl(name, 'README.md', '/').slice(1)], `${name} model card`).toBeDefined()
+    }
+    // Every card links the licences of the data its model was trained on (written by `npm run train -- cards`),
+    // and Twemoji's CC-BY asks for the changes to be named.
+    for (const [name, m] of Object.entries(MODELS)) {
+      if (m.kind === 'tokenizer') continue
+      const card = readFileSync(served[modelFileUrl(name, 'README.md', '/').slice(1)]!, 'utf8')
+      const part = card.split('<!-- data-licences -->')[1]?.split('<!-- /data-licences -->')[0] ?? ''
+      expect(part, `${name}: data licences`).toMatch(/## Data licences\n/)
+      for (const line of part.split('\n').filter(l => l.startsWith('- ')))
+        expect(line, `${name}: a link to the licence, unless the data is the pipeline's own`).toMatch(/\(https:\/\/[^ )]+|by this pipeline \(training\//)
+      for (const source of ['Noto Emoji', 'Twemoji', 'Fluent Emoji', 'WordNet', 'Moby-Dick', 'eSpeak NG'])
+        expect(part.includes(source), `${name}: the card and the manifest's licence line name ${source} alike`).toBe(m.licence.includes(source))
+      if (part.includes('Twemoji')) expect(part).toMatch(/CC-BY 4\.0.*Changed by this project: composited/)
     }
     // Every component that names a shipped model by default finds it, with what it loads in turn.
     expect(modelsOf('ReverseDiffusion')).toEqual(['micro-diffusion'])

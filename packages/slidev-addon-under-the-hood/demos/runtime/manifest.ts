@@ -42,7 +42,11 @@ export interface ShippedModel {
   kind: ModelKind
   /** Components that load it by default (their `model` prop, or a tokenizer choice). */
   demos: readonly string[]
-  /** Other model folders it loads (micro-video loads micro-diffusion; micro-diffusion carries its own text encoder). */
+  /**
+   * Other model folders it loads (micro-video loads the image model its config names: micro-diffusion, or the
+   * one it was trained on, kept in its base/ folder after micro-diffusion was retrained; micro-diffusion
+   * carries its own text encoder).
+   */
   uses?: readonly string[]
   /**
    * Where its files come from: a folder of this package (`models/<name>/`, with its model card), or an
@@ -64,7 +68,7 @@ export const MODELS: Readonly<Record<string, ShippedModel>> = {
     kind: 'clip',
     demos: ['ClipMatrix', 'EmbeddingProjector', 'BiasProbe', 'PreflightCheck', 'TokenizerPlayground', 'PromptBuilder', 'GuidedGeneration'],
     from: { folder: 'models/micro-clip' },
-    licence: 'MIT (weights); trained on Noto Emoji (Apache-2.0) and Twemoji (CC-BY 4.0) artwork',
+    licence: 'MIT (weights); trained on Noto Emoji (Apache-2.0), Twemoji (CC-BY 4.0) and Fluent Emoji (MIT) artwork, and WordNet 3.1 (WordNet licence)',
   },
   'micro-diffusion': {
     kind: 'diffusion',
@@ -83,7 +87,7 @@ export const MODELS: Readonly<Record<string, ShippedModel>> = {
     kind: 'audio',
     demos: ['AudioDiffusion'],
     from: { folder: 'models/micro-audio' },
-    licence: 'MIT (weights); trained on sounds synthesised by its pipeline and words spoken by espeak-ng (GPL-3.0 program; its output is data)',
+    licence: 'MIT (weights); trained on sounds synthesised by its pipeline and words spoken by eSpeak NG (GPL-3.0 program; its output is data)',
   },
   'micro-gan': {
     kind: 'gan',
