@@ -23,7 +23,7 @@ import data as D
 from clip_model import MicroClip
 from diffusion_model import UNet, UNetConfig, Vae, VaeConfig, cosine_alpha_bar, count_params
 from tokenizer import WordPiece
-from train_clip import ClipData, augment, embed_texts, load_exported, load_trained, to_pixels
+from train_clip import ClipData, augment, embed_texts, load_exported, load_trained, parity_mismatch, to_pixels
 from loop import TrainLoop
 from util import MODEL_DATA, StagingDir, cosine_lr, log, optimizer_step, provenance, write_licences
 
@@ -111,17 +111,8 @@ def write_text_encoder(folder: str, clip: MicroClip, tok: WordPiece) -> str:
 
 
 def matches_clip_parity(clip: MicroClip, tok: WordPiece, parity: str) -> bool:
-    """Whether this text encoder and tokenizer give the exported micro-CLIP's token ids and text
-    embeddings (within 1e-4) for the texts of its parity file."""
-    with open(parity) as f:
-        ref = json.load(f)
-    with torch.no_grad():
-        for text, r in zip(ref["texts"], ref["text"]):
-            ids = tok.encode(text)
-            emb = clip.encode_text(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))[0][0]
-            if ids != r["ids"] or (emb - torch.tensor(r["text_embeds"])).abs().max() > 1e-4:
-                return False
-    return True
+    """Whether this micro-CLIP and tokenizer give the exported micro-CLIP's parity outputs (train_clip.parity_mismatch)."""
+    return parity_mismatch(clip, tok, parity) is None
 
 
 class TextCache:

@@ -559,7 +559,7 @@ class RebuildFromOnnx(unittest.TestCase):
                 ref["image_embeds"][0] += 0.01  # another model's output
                 with open(parity, "w") as f:
                     json.dump(ref, f)
-                with self.assertRaisesRegex(DF.PipelineError, "could not be rebuilt.*parity image embedding.*npm run train -- clip"):
+                with self.assertRaisesRegex(DF.PipelineError, "could not be rebuilt.*parity output for its image embedding.*npm run train -- clip"):
                     DF.load_clip(run_dir, d)
 
     def test_a_retrained_image_model_leaves_the_video_model_its_own(self):

@@ -455,6 +455,24 @@ def text_checkpoint(run_dir: str, lr: float, common: int) -> str:
     return os.path.join(run_dir, f"clip_text-{lr:g}-{common}.ckpt")
 
 
+def parity_mismatch(model: MicroClip, tok: WordPiece, parity: str) -> str | None:
+    """What of an exported micro-CLIP's parity file (token ids, text embeddings and, where it has one, the
+    image embedding, within 1e-4) this model and tokenizer do not give; None when they give all of it."""
+    with open(parity) as f:
+        ref = json.load(f)
+    with torch.no_grad():
+        for text, r in zip(ref["texts"], ref["text"]):
+            ids = tok.encode(text)
+            emb = model.encode_text(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))[0][0]
+            if ids != r["ids"] or (emb - torch.tensor(r["text_embeds"])).abs().max() > 1e-4:
+                return repr(text)
+        if "image_embeds" in ref:
+            img = model.encode_image(torch.tensor(ref["pixel_values"]).reshape(ref["pixel_shape"]))[0]
+            if (img - torch.tensor(ref["image_embeds"])).abs().max() > 1e-4:
+                return "its image embedding"
+    return None
+
+
 def load_exported(folder: str) -> tuple[MicroClip, WordPiece]:
     """The micro-CLIP exported in `folder`, rebuilt from its files (config, tokenizer, onnx/model.onnx):
     what a later stage is conditioned on when this machine has no clip checkpoint. It must give the
@@ -470,17 +488,9 @@ def load_exported(folder: str) -> tuple[MicroClip, WordPiece]:
     with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
         ids = json.load(f)["model"]["vocab"]
     tok = WordPiece(sorted(ids, key=ids.get))
-    with open(os.path.join(folder, "parity.json")) as f:
-        ref = json.load(f)
-    with torch.no_grad():
-        for text, r in zip(ref["texts"], ref["text"]):
-            e = tok.encode(text)
-            emb = model.encode_text(torch.tensor([e]), torch.ones(1, len(e), dtype=torch.long))[0][0]
-            if e != r["ids"] or (emb - torch.tensor(r["text_embeds"])).abs().max() > 1e-4:
-                raise ValueError(f"the micro-CLIP rebuilt from {folder} does not give its parity output for {text!r}")
-        img = model.encode_image(torch.tensor(ref["pixel_values"]).reshape(ref["pixel_shape"]))[0]
-        if (img - torch.tensor(ref["image_embeds"])).abs().max() > 1e-4:
-            raise ValueError(f"the micro-CLIP rebuilt from {folder} does not give its parity image embedding")
+    wrong = parity_mismatch(model, tok, os.path.join(folder, "parity.json"))
+    if wrong:
+        raise ValueError(f"the micro-CLIP rebuilt from {folder} does not give its parity output for {wrong}")
     return model, tok
 
 
