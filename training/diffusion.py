@@ -123,12 +123,13 @@ class TextCache:
 
     @torch.no_grad()
     def __call__(self, texts: list[str]):
-        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if todo:
-            ids, mask = self.tok.batch(todo)
-            pooled, states = self.clip.encode_text(ids, mask)
-            for k, t in enumerate(todo):
-                self.cache[t] = (states[k, : int(mask[k].sum())].clone(), pooled[k].clone())
+        # One caption at a time, unpadded: its states then do not depend on which captions shared its batch
+        # (matrix kernels can round differently by batch shape), so a resumed run sees the same conditioning.
+        for t in dict.fromkeys(texts):
+            if t not in self.cache:
+                ids, mask = self.tok.batch([t])
+                pooled, states = self.clip.encode_text(ids, mask)
+                self.cache[t] = (states[0, : int(mask[0].sum())].clone(), pooled[0].clone())
         n = max(self.cache[t][0].shape[0] for t in texts)
         ctx = torch.zeros(len(texts), n, self.clip.cfg.text_width)
         mask = torch.zeros(len(texts), n)
