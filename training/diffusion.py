@@ -224,20 +224,35 @@ def noise_loss(unet: UNet, x0: torch.Tensor, cond: tuple, ab: torch.Tensor, g: t
 
 def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCache, steps: int, batch: int,
                seed: int, lr: float = 8e-4, ema_decay: float = 0.999, log_every: int = 100, ckpt_every: int = 250,
-               on_step=None) -> tuple[UNet, dict]:
-    """Trains (or resumes) the UNet; `on_step(step, ema)` is called after each step with the EMA weights."""
+               on_step=None, refine: dict | None = None) -> tuple[UNet, dict]:
+    """Trains (or resumes) the UNet; `on_step(step, ema)` is called after each step with the EMA weights.
+
+    `refine` ({"steps", "lr", "keep"}) is a second phase that continues the finished first one (its weights,
+    its EMA, a fresh optimiser and learning-rate schedule) and keeps the EMA at each `keep` step; the
+    snapshot returned is the one the pixel judge prefers on validation prompts (`choose_refined`)."""
     torch.manual_seed(seed)
     cfg = UNetConfig()
     unet = UNet(cfg)
     ema = copy.deepcopy(unet).requires_grad_(False)
-    opt = torch.optim.AdamW(unet.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
     g = torch.Generator().manual_seed(seed + 2)
     fp = encoder_fingerprint(text.clip, text.tok)
     meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "ema": ema_decay, "cfg": cfg.to_dict(),
             "scale": round(scale, 5), "uncond": UNCOND_DROPOUT, "gamma": SNR_GAMMA, "text_encoder": fp}
     path = os.path.join(run_dir, "unet.ckpt")
     check_encoder(path, fp)
-    loop = TrainLoop("unet", path, meta, steps, log_every=log_every, ckpt_every=ckpt_every, error=PipelineError,
+    name, first, keep = "unet", 0, ()
+    if refine is not None:
+        base = load_finished(path, meta)
+        unet.load_state_dict(base["model"])
+        ema.load_state_dict(base["ema"])
+        g.manual_seed(seed + 3)
+        name, first, keep = "unet-refine", steps, (0, *refine["keep"])  # 0: the first phase's end
+        meta = {"base": meta, "steps": refine["steps"], "lr": refine["lr"], "keep": list(keep)}
+        steps, lr = refine["steps"], refine["lr"]
+        path = os.path.join(run_dir, "unet_refine.ckpt")
+    opt = torch.optim.AdamW(unet.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
+    loop = TrainLoop(name, path, meta, steps, log_every=log_every, ckpt_every=ckpt_every, error=PipelineError,
+                     keep=keep, snapshot=lambda: copy.deepcopy(ema.state_dict()),
                      on_step=(lambda s: on_step(s, ema)) if on_step is not None else None)
     loop.restore(model=unet, ema=ema, opt=opt, gen=g)
     images = [i for e in ds.train for i in ds.by_emoji[e]]
@@ -249,7 +264,7 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
     unet.train()
 
     def step_fn(step: int) -> float:
-        rng = random.Random(seed * 9_000_011 + step)
+        rng = random.Random(seed * 9_000_011 + first + step)  # a refine phase draws batches the first did not
         # uniform over emoji, then one of its images (skin tones would otherwise crowd out the rest)
         chosen = [rng.choice(ds.by_emoji[rng.choice(ds.train)]) for _ in range(batch)]
         pick = [row[i] for i in chosen]
@@ -258,7 +273,7 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
             cap = D.caption(ds.emoji[int(ds.eidx[i])], int(ds.tone[i]), rng)
             caps.append("" if rng.random() < UNCOND_DROPOUT else cap)
         loss = optimizer_step(opt, unet, noise_loss(unet, latents[pick], text(caps), ab, g), lr * cosine_lr(step, steps, warm))
-        d = min(ema_decay, (1 + step) / (10 + step))
+        d = min(ema_decay, (1 + first + step) / (10 + first + step))
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), unet.parameters()):
                 pe.mul_(d).add_(pm.detach(), alpha=1 - d)
@@ -267,8 +282,52 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
     loop.run(step_fn).finish()
     elapsed, hist = loop.elapsed, loop.hist
     ema.eval()
+    if refine is not None:
+        return ema, {"refine_train_seconds": round(elapsed, 1), "refine_steps": steps, "refine_lr": lr,
+                     "refine_final_loss": float(np.mean(hist[-100:])) if hist else None, "refine_snaps": loop.snaps}
     return ema, {"unet_train_seconds": round(elapsed, 1), "unet_steps": steps, "unet_batch": batch,
                  "unet_params": count_params(ema), "unet_final_loss": float(np.mean(hist[-100:])) if hist else None}
+
+
+def load_finished(path: str, meta: dict) -> dict:
+    """The finished first UNet phase a refine phase starts from (same settings), or a clear stop."""
+    if not os.path.exists(path):
+        raise PipelineError(f"the UNet's refine phase continues the first phase, and {os.path.relpath(path)} is missing")
+    ck = torch.load(path)
+    if not ck.get("done") or ck.get("meta") != meta:
+        raise PipelineError(f"{os.path.relpath(path)} is unfinished or has other settings; run the first UNet phase to its end first")
+    return ck
+
+
+def refine_text(m: dict) -> str:
+    """The card's words for the refine phase, from the metrics (empty for a model trained without one)."""
+    if not m.get("refine_steps"):
+        return ""
+    curve = ", ".join(f"{st}: {pct(v)}" for st, v in m["refine_curve"])
+    return (f" + a refine phase of {m['refine_steps']} steps (learning rate {m['refine_lr']:g}); its snapshot at step "
+            f"{m['refine_chosen_step']} was kept by the pixel judge's top-1 on {m['refine_validation_prompts']} validation "
+            f"prompts (training names and seeds the judge's report does not use; {curve})")
+
+
+def choose_refined(base: UNet, snaps: dict, vae: Vae, scale: float, text: TextCache, ds: ClipData,
+                   x0_clip: float, steps: int = EVAL_STEPS) -> tuple[UNet, dict]:
+    """Early stopping for the refine phase, on validation prompts: the pixel judge's top-1 (judge.py) for the
+    first phase's end (step 0) and each kept snapshot; the best is kept (ties: the earlier). The validation
+    prompts are training names the judge's report leaves out, drawn from seeds it does not use."""
+    import judge
+
+    curve, best, best_score = [], base, -1.0
+    for step in sorted(snaps):
+        net = copy.deepcopy(base)
+        net.load_state_dict(snaps[step])
+        net.eval()
+        score = judge.validation_top1(net, vae, scale, text, ds, x0_clip, steps)
+        curve.append([int(step), round(score, 4)])
+        log(f"unet-refine: step {step} validation top-1 (pixel judge) {score:.1%}")
+        if score > best_score:
+            best, best_score = net, score
+    chosen = max(curve, key=lambda c: (c[1], -c[0]))[0]
+    return best, {"refine_curve": curve, "refine_chosen_step": chosen, "refine_validation_prompts": judge.VALIDATION}
 
 
 # ---------------------------------------------------------------------------------------- sampling
@@ -596,7 +655,7 @@ The deck's ethics section shows this live (`MemorisationProbe`, with `training-i
 
 
 def write_card(m: dict, folder: str, train_cmd: str, scale: float) -> None:
-    minutes = (m.get("vae_train_seconds", 0) + m.get("unet_train_seconds", 0)) / 60
+    minutes = (m.get("vae_train_seconds", 0) + m.get("unet_train_seconds", 0) + m.get("refine_train_seconds", 0)) / 60
     size = sum(os.path.getsize(os.path.join(folder, "onnx", n)) for n in os.listdir(os.path.join(folder, "onnx")))
     text = f"""# micro latent diffusion
 
@@ -616,7 +675,7 @@ Made by this project's pipeline (`training/`); the deck runs it with onnxruntime
 | Guidance | classifier-free: {int(UNCOND_DROPOUT * 100)} % of training captions replaced by the empty prompt |
 | Sampler | DDIM (η = 0) or DDPM (η = 1), x̂₀ clipped to ±{m.get('x0_clip', 4.0):g} |
 | Files | `onnx/unet.onnx`, `onnx/vae_encoder.onnx`, `onnx/vae_decoder.onnx`: {size / 1e6:.1f} MB together, fp32 |
-| Training | {m.get('vae_steps')} autoencoder steps (batch {m.get('vae_batch')}) + {m.get('unet_steps')} UNet steps (batch {m.get('unet_batch')}), {minutes:.0f} min on a 2-core CPU |
+| Training | {m.get('vae_steps')} autoencoder steps (batch {m.get('vae_batch')}) + {m.get('unet_steps')} UNet steps (batch {m.get('unet_batch')}){refine_text(m)}, {minutes:.0f} min on a 2-core CPU |
 
 Command: `{train_cmd}` (resumable; deterministic given `--seed`).
 
@@ -670,6 +729,13 @@ def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, 
     log(f"vae: held-out PSNR {m['vae_heldout_psnr_db']} dB, latent std {m['latent_std']:.3f} → scale {scale}, x̂0 clip ±{m['x0_clip']}")
     unet, mu = train_unet(run_dir, ds, vae, scale, text, recipe["unet"]["steps"], recipe["unet"]["batch"], seed)
     m.update(mu)
+    if recipe.get("refine"):
+        refined, mr = train_unet(run_dir, ds, vae, scale, text, recipe["unet"]["steps"], recipe["unet"]["batch"], seed,
+                                 refine=recipe["refine"])
+        snaps = mr.pop("refine_snaps")
+        unet, mc = choose_refined(refined, snaps, vae, scale, text, ds, m["x0_clip"], recipe.get("eval_steps", EVAL_STEPS))
+        m.update(mr)
+        m.update(mc)
     m.update(evaluate(unet, vae, scale, text, clip, tok, ds, m["x0_clip"], steps=recipe.get("eval_steps", EVAL_STEPS)))
     m["seed"] = seed
     log(f"diffusion: own prompt in micro-CLIP's top-10 — training names {m['train_top10']:.1%} "

@@ -44,6 +44,29 @@ BASELINE = 200  # prompts per split drawn again at guidance 0
 TRAIN_EVERY = 3  # every third training name (about 580; the held-out names are judged all)
 SEED_BASE = 1000  # prompt k of a list draws from noise seed SEED_BASE + k (the baselines use the same noise)
 DIVERSITY_SEEDS = (1, 2, 3, 4)
+# Validation prompts, for choices made while training (micro-diffusion's refine phase): every third training
+# name starting from the second (so none the report judges), leaving out the grid's common prompts, then every
+# third of those; drawn from seeds the report does not use.
+VALIDATION = 150
+VALIDATION_SEED_BASE = 7000
+
+
+def validation_names(ds: ClipData) -> list[int]:
+    common = set(COMMON)
+    picks = [e for k, e in enumerate(ds.train) if k % TRAIN_EVERY == 1 and ds.names[e] not in common]
+    return picks[::3][:VALIDATION]
+
+
+def validation_top1(unet, vae, scale, text, ds: ClipData, x0_clip: float, steps: int = EVAL_STEPS) -> float:
+    """The share of validation prompts whose picture's nearest art (pixel space) is their own emoji's."""
+    ref, ref_emoji, _ = reference(ds)
+    train_set = set(ds.train)
+    mask = np.asarray([e in train_set for e in ref_emoji])
+    targets = validation_names(ds)
+    pix = draw(unet, vae, scale, text, [ds.names[e] for e in targets],
+               [VALIDATION_SEED_BASE + k for k in range(len(targets))], x0_clip, steps=steps)
+    ranks, _, _ = emoji_ranks(pix, ref, ref_emoji, targets, len(ds.emoji), mask)
+    return sum(r == 0 for r in ranks) / max(1, len(ranks))
 
 
 def reference(ds: ClipData) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:

@@ -7,8 +7,9 @@ Stages (run in this order by `all`):
          run per learning rate and word list, the best on validation kept), test once on the held-out emoji,
          export ONNX + tokenizer + embeddings + card
   gpt    train micro-GPT on Moby-Dick (+ generated pronoun sentences), export ONNX + tokenizer + card
-  diffusion  train the autoencoder, then the latent UNet conditioned on micro-CLIP's text encoder;
-         evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint)
+  diffusion  train the autoencoder, then the latent UNet conditioned on micro-CLIP's text encoder, then a
+         refine phase continuing it (its snapshot chosen by the pixel judge on validation prompts);
+         evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint or export)
   gan    train micro-GAN (a DCGAN on the training split's face emoji), export ONNX generator snapshots + card
   twin   the talk's apple twin: one UNet run with snapshots at 1/5/20/50/100 %, "red apple" drawn by each
          (frozen parts from the shipped ONNX files; writes public/images/apple-training/, exports no model)
@@ -51,7 +52,8 @@ STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
 EXTRA = ["twin", "lora", "video", "audio", "judge", "loso", "cards"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                  "text_runs": [{"lr": 1e-3, "common": 0}, {"lr": 3e-3, "common": 0}, {"lr": 1e-3, "common": 3000}, {"lr": 3e-3, "common": 3000}]}, "gpt": {"steps": 3000, "batch": 48},
-        "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64}}, "gan": {"steps": 6000, "batch": 64},
+        "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64},
+                      "refine": {"steps": 4000, "lr": 4e-4, "keep": [1000, 2000, 3000, 4000]}}, "gan": {"steps": 6000, "batch": 64},
         "twin": {"steps": 4500, "batch": 64},
         "loso": {"styles": ["fluent", "noto", "twemoji"], "steps": 2400, "batch": 256},
         "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48},
@@ -72,7 +74,7 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                   "guidance": [2.0, 3.0, 5.0, 8.0, 12.0], "roughness_bound": 1.25,
                   "val_seeds": [11, 12, 13, 14], "test_seeds": [21, 22, 23, 24, 25, 26, 27, 28]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4, "text_runs": [{"lr": 2e-3, "common": 0}, {"lr": 2e-3, "common": 50}]}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
-         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
+         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "refine": {"steps": 4, "lr": 4e-4, "keep": [2, 4]}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
          "twin": {"steps": 6, "batch": 8},
          "loso": {"styles": ["fluent"], "steps": 4, "batch": 16},
          "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2},

@@ -219,21 +219,67 @@ class ResumeGptAndDiffusion(unittest.TestCase):
             for (k, v), (_, w) in zip(ref.state_dict().items(), resumed.state_dict().items()):
                 self.assertTrue(torch.equal(v, w), k)
 
-    def test_unet_resumes_exactly_and_refuses_another_text_encoder(self):
+    @staticmethod
+    def tiny_diffusion(cache):
+        """Tiny data, an untrained micro-CLIP and VAE: what a UNet phase needs, in seconds."""
         import torch
 
-        import diffusion as DF
         from clip_model import ClipConfig, MicroClip
         from diffusion_model import Vae, VaeConfig
         from train_clip import ClipData, build_tokenizer
 
         torch.set_num_threads(1)
+        torch.manual_seed(0)
+        ds = ClipData(cache, 1, limit=40)
+        tok = build_tokenizer(ds)
+        clip = MicroClip(ClipConfig(vocab_size=len(tok.vocab))).eval().requires_grad_(False)
+        return ds, tok, clip, Vae(VaeConfig()).eval().requires_grad_(False)
+
+    def test_unet_refine_continues_the_first_phase_resumes_exactly_and_is_chosen_on_validation(self):
+        import torch
+
+        import diffusion as DF
+        import judge as J
+
         with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-            torch.manual_seed(0)
-            ds = ClipData(cache, 1, limit=40)
-            tok = build_tokenizer(ds)
-            clip = MicroClip(ClipConfig(vocab_size=len(tok.vocab))).eval().requires_grad_(False)
-            vae = Vae(VaeConfig()).eval().requires_grad_(False)
+            ds, tok, clip, vae = self.tiny_diffusion(cache)
+            kw = dict(steps=3, batch=4, seed=3, log_every=100, ckpt_every=2)
+            refine = {"steps": 4, "lr": 4e-4, "keep": [2, 4]}
+            with self.assertRaises(DF.PipelineError) as err:  # no first phase yet
+                DF.train_unet(a, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, **kw)
+            self.assertIn("is missing", str(err.exception))
+            for d in (a, b):
+                base, _ = DF.train_unet(d, ds, vae, 1.0, DF.TextCache(clip, tok), **kw)
+            ref, m = DF.train_unet(a, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, **kw)
+            self.assertEqual(sorted(m["refine_snaps"]), [0, 2, 4])
+            for k, v in base.state_dict().items():  # step 0 is the first phase's end
+                self.assertTrue(torch.equal(v, m["refine_snaps"][0][k]), k)
+            self.assertFalse(all(torch.equal(v, ref.state_dict()[k]) for k, v in base.state_dict().items()))
+            with self.assertRaises(KeyboardInterrupt):
+                DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, on_step=self.stop_at(3), **kw)
+            resumed, mb = DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, **kw)
+            for (k, v), (_, w) in zip(ref.state_dict().items(), resumed.state_dict().items()):
+                self.assertTrue(torch.equal(v, w), k)
+            chosen, mc = DF.choose_refined(resumed, mb["refine_snaps"], vae, 1.0, DF.TextCache(clip, tok), ds, 5.0, steps=2)
+            self.assertEqual([c[0] for c in mc["refine_curve"]], [0, 2, 4])
+            for k, v in chosen.state_dict().items():
+                self.assertTrue(torch.equal(v, mb["refine_snaps"][mc["refine_chosen_step"]][k]), k)
+            names = J.validation_names(ds)
+            self.assertTrue(names)
+            reported = set([e for e in ds.train][::J.TRAIN_EVERY]) | {e for e in ds.train if ds.names[e] in J.COMMON}
+            self.assertFalse(set(names) & reported)  # validation prompts are none the judge reports on
+            with torch.no_grad():
+                clip.text_proj.weight.add_(0.01)  # another text encoder: the first phase's checkpoint refuses it
+            with self.assertRaises(DF.PipelineError):
+                DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, **kw)
+
+    def test_unet_resumes_exactly_and_refuses_another_text_encoder(self):
+        import torch
+
+        import diffusion as DF
+
+        with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            ds, tok, clip, vae = self.tiny_diffusion(cache)
             kw = dict(steps=5, batch=4, seed=3, log_every=100, ckpt_every=2)
             ref, _ = DF.train_unet(a, ds, vae, 1.0, DF.TextCache(clip, tok), **kw)
             with self.assertRaises(KeyboardInterrupt):
