@@ -317,11 +317,12 @@ def choose_refined(base: UNet, snaps: dict, vae: Vae, scale: float, text: TextCa
     import judge
 
     curve, best, best_score = [], base, -1.0
+    refs = judge.reference(ds)
     for step in sorted(snaps):
         net = copy.deepcopy(base)
         net.load_state_dict(snaps[step])
         net.eval()
-        score = judge.validation_top1(net, vae, scale, text, ds, x0_clip, steps)
+        score = judge.validation_top1(net, vae, scale, text, ds, x0_clip, steps, refs)
         curve.append([int(step), round(score, 4)])
         log(f"unet-refine: step {step} validation top-1 (pixel judge) {score:.1%}")
         if score > best_score:

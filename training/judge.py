@@ -57,9 +57,11 @@ def validation_names(ds: ClipData) -> list[int]:
     return picks[::3][:VALIDATION]
 
 
-def validation_top1(unet, vae, scale, text, ds: ClipData, x0_clip: float, steps: int = EVAL_STEPS) -> float:
-    """The share of validation prompts whose picture's nearest art (pixel space) is their own emoji's."""
-    ref, ref_emoji, _ = reference(ds)
+def validation_top1(unet, vae, scale, text, ds: ClipData, x0_clip: float, steps: int = EVAL_STEPS,
+                    refs: tuple | None = None) -> float:
+    """The share of validation prompts whose picture's nearest art (pixel space) is their own emoji's;
+    `refs` is `reference(ds)` when the caller judges several snapshots."""
+    ref, ref_emoji, _ = refs or reference(ds)
     train_set = set(ds.train)
     mask = np.asarray([e in train_set for e in ref_emoji])
     targets = validation_names(ds)
