@@ -224,12 +224,14 @@ def noise_loss(unet: UNet, x0: torch.Tensor, cond: tuple, ab: torch.Tensor, g: t
 
 def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCache, steps: int, batch: int,
                seed: int, lr: float = 8e-4, ema_decay: float = 0.999, log_every: int = 100, ckpt_every: int = 250,
-               on_step=None, refine: dict | None = None) -> tuple[UNet, dict]:
+               on_step=None, refine: list[dict] | None = None) -> tuple[UNet, dict]:
     """Trains (or resumes) the UNet; `on_step(step, ema)` is called after each step with the EMA weights.
 
-    `refine` ({"steps", "lr", "keep"}) is a second phase that continues the finished first one (its weights,
-    its EMA, a fresh optimiser and learning-rate schedule) and keeps the EMA at each `keep` step; the
-    snapshot returned is the one the pixel judge prefers on validation prompts (`choose_refined`)."""
+    `refine` ([{"steps", "lr", "keep"}, …]) are later phases, each continuing the finished one before it
+    (the first UNet phase, then each refine phase in turn: its weights, its EMA, a fresh optimiser and
+    learning-rate schedule) and keeping the EMA at each `keep` step. The snapshots are numbered by refine
+    step over all phases (0: the first phase's end); the one kept is the one the pixel judge prefers on
+    validation prompts (`choose_refined`)."""
     torch.manual_seed(seed)
     cfg = UNetConfig()
     unet = UNet(cfg)
@@ -240,62 +242,71 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
             "scale": round(scale, 5), "uncond": UNCOND_DROPOUT, "gamma": SNR_GAMMA, "text_encoder": fp}
     path = os.path.join(run_dir, "unet.ckpt")
     check_encoder(path, fp)
-    name, first, keep = "unet", 0, ()
-    if refine is not None:
-        base = load_finished(path, meta)
-        unet.load_state_dict(base["model"])
-        ema.load_state_dict(base["ema"])
-        g.manual_seed(seed + 3)
-        name, first, keep = "unet-refine", steps, (0, *refine["keep"])  # 0: the first phase's end
-        meta = {"base": meta, "steps": refine["steps"], "lr": refine["lr"], "keep": list(keep)}
-        steps, lr = refine["steps"], refine["lr"]
-        path = os.path.join(run_dir, "unet_refine.ckpt")
-    opt = torch.optim.AdamW(unet.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
-    loop = TrainLoop(name, path, meta, steps, log_every=log_every, ckpt_every=ckpt_every, error=PipelineError,
-                     keep=keep, snapshot=lambda: copy.deepcopy(ema.state_dict()),
-                     on_step=(lambda s: on_step(s, ema)) if on_step is not None else None)
-    loop.restore(model=unet, ema=ema, opt=opt, gen=g)
+    # every phase: (log name, checkpoint, settings, steps before it, its steps, learning rate, kept steps)
+    plan = [("unet", path, meta, 0, steps, lr, ())]
+    for k, ph in enumerate(refine or [], start=1):
+        keep = (0, *ph["keep"])  # 0: the end of the phase before
+        plan.append(("unet-refine" + (f"{k}" if k > 1 else ""), os.path.join(run_dir, "unet_refine" + (f"{k}" if k > 1 else "") + ".ckpt"),
+                     {"base": plan[-1][2], "steps": ph["steps"], "lr": ph["lr"], "keep": list(keep)},
+                     plan[-1][3] + plan[-1][4], ph["steps"], ph["lr"], keep))
     images = [i for e in ds.train for i in ds.by_emoji[e]]
     row = {i: k for k, i in enumerate(images)}
     latents = encode_latents(vae, to_pixels(ds.images(images))) * scale
     ab = cosine_alpha_bar(T).float()
     log(f"unet: {count_params(unet):,} parameters, {len(images)} training latents {tuple(latents.shape[1:])}")
-    warm = max(1, min(300, steps // 10))
-    unet.train()
+    snaps, seconds, hist = {}, 0.0, []
+    for k, (name, path, meta, first, steps, lr, keep) in enumerate(plan):
+        if refine is not None and k == 0:
+            continue  # the first phase was trained by a call without `refine`
+        if k > 0:
+            base = load_finished(plan[k - 1][1], plan[k - 1][2])
+            unet.load_state_dict(base["model"])
+            ema.load_state_dict(base["ema"])
+            g.manual_seed(seed + 2 + k)
+        opt = torch.optim.AdamW(unet.parameters(), lr=lr, weight_decay=0.01, betas=(0.9, 0.99))
+        loop = TrainLoop(name, path, meta, steps, log_every=log_every, ckpt_every=ckpt_every, error=PipelineError,
+                         keep=keep, snapshot=lambda: copy.deepcopy(ema.state_dict()),
+                         on_step=(lambda s: on_step(s, ema)) if on_step is not None else None)
+        loop.restore(model=unet, ema=ema, opt=opt, gen=g)
+        warm = max(1, min(300, steps // 10))
+        unet.train()
 
-    def step_fn(step: int) -> float:
-        rng = random.Random(seed * 9_000_011 + first + step)  # a refine phase draws batches the first did not
-        # uniform over emoji, then one of its images (skin tones would otherwise crowd out the rest)
-        chosen = [rng.choice(ds.by_emoji[rng.choice(ds.train)]) for _ in range(batch)]
-        pick = [row[i] for i in chosen]
-        caps = []
-        for i in chosen:
-            cap = D.caption(ds.emoji[int(ds.eidx[i])], int(ds.tone[i]), rng)
-            caps.append("" if rng.random() < UNCOND_DROPOUT else cap)
-        loss = optimizer_step(opt, unet, noise_loss(unet, latents[pick], text(caps), ab, g), lr * cosine_lr(step, steps, warm))
-        d = min(ema_decay, (1 + first + step) / (10 + first + step))
-        with torch.no_grad():
-            for pe, pm in zip(ema.parameters(), unet.parameters()):
-                pe.mul_(d).add_(pm.detach(), alpha=1 - d)
-        return loss
+        def step_fn(step: int, first: int = first, steps: int = steps, lr: float = lr, opt=opt, warm: int = warm) -> float:
+            rng = random.Random(seed * 9_000_011 + first + step)  # a refine phase draws batches the earlier did not
+            # uniform over emoji, then one of its images (skin tones would otherwise crowd out the rest)
+            chosen = [rng.choice(ds.by_emoji[rng.choice(ds.train)]) for _ in range(batch)]
+            pick = [row[i] for i in chosen]
+            caps = []
+            for i in chosen:
+                cap = D.caption(ds.emoji[int(ds.eidx[i])], int(ds.tone[i]), rng)
+                caps.append("" if rng.random() < UNCOND_DROPOUT else cap)
+            loss = optimizer_step(opt, unet, noise_loss(unet, latents[pick], text(caps), ab, g), lr * cosine_lr(step, steps, warm))
+            d = min(ema_decay, (1 + first + step) / (10 + first + step))
+            with torch.no_grad():
+                for pe, pm in zip(ema.parameters(), unet.parameters()):
+                    pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+            return loss
 
-    loop.run(step_fn).finish()
-    elapsed, hist = loop.elapsed, loop.hist
+        loop.run(step_fn).finish()
+        seconds, hist = seconds + loop.elapsed, loop.hist
+        offset = first - plan[1][3] if k > 0 else 0
+        snaps.update({offset + st: w for st, w in sorted(loop.snaps.items())})
     ema.eval()
     if refine is not None:
-        return ema, {"refine_train_seconds": round(elapsed, 1), "refine_steps": steps, "refine_lr": lr,
-                     "refine_final_loss": float(np.mean(hist[-100:])) if hist else None, "refine_snaps": loop.snaps}
-    return ema, {"unet_train_seconds": round(elapsed, 1), "unet_steps": steps, "unet_batch": batch,
+        return ema, {"refine_train_seconds": round(seconds, 1), "refine_steps": sum(p["steps"] for p in refine),
+                     "refine_phases": [{"steps": p["steps"], "lr": p["lr"]} for p in refine],
+                     "refine_final_loss": float(np.mean(hist[-100:])) if hist else None, "refine_snaps": snaps}
+    return ema, {"unet_train_seconds": round(seconds, 1), "unet_steps": steps, "unet_batch": batch,
                  "unet_params": count_params(ema), "unet_final_loss": float(np.mean(hist[-100:])) if hist else None}
 
 
 def load_finished(path: str, meta: dict) -> dict:
-    """The finished first UNet phase a refine phase starts from (same settings), or a clear stop."""
+    """The finished phase a refine phase starts from (same settings), or a clear stop."""
     if not os.path.exists(path):
-        raise PipelineError(f"the UNet's refine phase continues the first phase, and {os.path.relpath(path)} is missing")
+        raise PipelineError(f"the UNet's refine phase continues the phase before it, and {os.path.relpath(path)} is missing")
     ck = torch.load(path)
     if not ck.get("done") or ck.get("meta") != meta:
-        raise PipelineError(f"{os.path.relpath(path)} is unfinished or has other settings; run the first UNet phase to its end first")
+        raise PipelineError(f"{os.path.relpath(path)} is unfinished or has other settings; run the phase before to its end first")
     return ck
 
 
@@ -304,7 +315,10 @@ def refine_text(m: dict) -> str:
     if not m.get("refine_steps"):
         return ""
     curve = ", ".join(f"{st}: {pct(v)}" for st, v in m["refine_curve"])
-    return (f" + a refine phase of {m['refine_steps']} steps (learning rate {m['refine_lr']:g}); its snapshot at step "
+    phases = m.get("refine_phases") or [{"steps": m["refine_steps"], "lr": m["refine_lr"]}]
+    what = " then ".join(f"{p['steps']} steps (learning rate {p['lr']:g})" for p in phases)
+    return (f" + {'a refine phase' if len(phases) == 1 else f'{len(phases)} refine phases, each continuing the one before,'} of "
+            f"{what}; of their snapshots, the one at refine step "
             f"{m['refine_chosen_step']} was kept by the pixel judge's top-1 on {m['refine_validation_prompts']} validation "
             f"prompts (training names and seeds the judge's report does not use; {curve})")
 

@@ -208,11 +208,18 @@ class SubjectData:
         self.ref_pix = torch.cat([to_pixels(ds.images([i for _, i in ref])), pix]).flatten(1)
 
 
+def adapter_meta(rank: int, lr: float, steps: int, batch: int, seed: int, base_sha: str) -> dict:
+    """An adapter checkpoint's settings, the base UNet file's sha256 among them: a checkpoint made on another
+    base (a retrained micro-diffusion) has other settings, so it is not resumed; training starts afresh."""
+    return {"rank": rank, "alpha": ALPHA, "lr": lr, "steps": steps, "batch": batch, "seed": seed, "subject": SUBJECT,
+            "trigger": TRIGGER, "targets": TARGETS, "base_sha256": base_sha}
+
+
 def train_adapter(unet: UNet, sd: SubjectData, ds: ClipData, text: TextCache, rank: int, lr: float, steps: int,
-                  batch: int, seed: int, keep: list[int], ckpt: str) -> dict[int, dict]:
-    """Trains one adapter; returns its A/B weights at each step in `keep` (resumable from `ckpt`)."""
-    meta = {"rank": rank, "alpha": ALPHA, "lr": lr, "steps": steps, "batch": batch, "seed": seed, "subject": SUBJECT,
-            "trigger": TRIGGER, "targets": TARGETS}
+                  batch: int, seed: int, keep: list[int], ckpt: str, base_sha: str) -> dict[int, dict]:
+    """Trains one adapter on the base whose unet.onnx has sha256 `base_sha`; returns its A/B weights at each
+    step in `keep` (resumable from `ckpt`, when that was made on the same base)."""
+    meta = adapter_meta(rank, lr, steps, batch, seed, base_sha)
     loop = TrainLoop(f"lora r={rank} lr={lr:g}", ckpt, meta, steps, keep=keep, error=PipelineError,
                      snapshot=lambda: {"lora": lora_state(layers), "seconds": loop.elapsed, "loss": loop.recent(50)})
     if loop.done:
@@ -447,7 +454,7 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
         cands = []
         for lr in recipe["lrs"]:
             snaps = train_adapter(unet, sd, ds, text, rank, lr, steps, batch, seed, keep,
-                                  os.path.join(out_dir, f"r{rank}-lr{lr:g}.pt"))
+                                  os.path.join(out_dir, f"r{rank}-lr{lr:g}.pt"), sha)
             layers = attach(unet, rank, ALPHA, seed)
             for k in keep:
                 load_lora_state(layers, snaps[k]["lora"])
@@ -464,7 +471,7 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
             detach(unet, layers)
         best = max(cands, key=lambda c: (c["score"], -c["steps"]))
         snaps = train_adapter(unet, sd, ds, text, rank, best["lr"], steps, batch, seed, keep,
-                              os.path.join(out_dir, f"r{rank}-lr{best['lr']:g}.pt"))
+                              os.path.join(out_dir, f"r{rank}-lr{best['lr']:g}.pt"), sha)
         layers = attach(unet, rank, ALPHA, seed)
         load_lora_state(layers, snaps[best["steps"]]["lora"])
         # The test seeds, once, for the card.

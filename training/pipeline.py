@@ -53,7 +53,8 @@ EXTRA = ["twin", "lora", "video", "audio", "judge", "loso", "cards"]  # run only
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                  "text_runs": [{"lr": 1e-3, "common": 0}, {"lr": 3e-3, "common": 0}, {"lr": 1e-3, "common": 3000}, {"lr": 3e-3, "common": 3000}]}, "gpt": {"steps": 3000, "batch": 48},
         "diffusion": {"vae": {"steps": 1200, "batch": 64}, "unet": {"steps": 9000, "batch": 64},
-                      "refine": {"steps": 4000, "lr": 4e-4, "keep": [1000, 2000, 3000, 4000]}}, "gan": {"steps": 6000, "batch": 64},
+                      "refine": [{"steps": 4000, "lr": 4e-4, "keep": [1000, 2000, 3000, 4000]},
+                                 {"steps": 3000, "lr": 3e-4, "keep": [1000, 2000, 3000]}]}, "gan": {"steps": 6000, "batch": 64},
         "twin": {"steps": 4500, "batch": 64},
         "loso": {"styles": ["fluent", "noto", "twemoji"], "steps": 2400, "batch": 256},
         "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48},
@@ -74,7 +75,7 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                   "guidance": [2.0, 3.0, 5.0, 8.0, 12.0], "roughness_bound": 1.25,
                   "val_seeds": [11, 12, 13, 14], "test_seeds": [21, 22, 23, 24, 25, 26, 27, 28]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4, "text_runs": [{"lr": 2e-3, "common": 0}, {"lr": 2e-3, "common": 50}]}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
-         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "refine": {"steps": 4, "lr": 4e-4, "keep": [2, 4]}, "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
+         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "refine": [{"steps": 4, "lr": 4e-4, "keep": [2, 4]}, {"steps": 2, "lr": 2e-4, "keep": [2]}], "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
          "twin": {"steps": 6, "batch": 8},
          "loso": {"styles": ["fluent"], "steps": 4, "batch": 16},
          "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2},
@@ -107,8 +108,9 @@ def main(argv: list[str]) -> int:
     import torch
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    from util import log
+    from util import log, provenance
 
+    provenance()  # the code as this run found it (a commit made while it trains is not its code)
     import data as D
 
     from diffusion import PipelineError

@@ -244,24 +244,32 @@ class ResumeGptAndDiffusion(unittest.TestCase):
         with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
             ds, tok, clip, vae = self.tiny_diffusion(cache)
             kw = dict(steps=3, batch=4, seed=3, log_every=100, ckpt_every=2)
-            refine = {"steps": 4, "lr": 4e-4, "keep": [2, 4]}
+            refine = [{"steps": 4, "lr": 4e-4, "keep": [2, 4]}, {"steps": 3, "lr": 2e-4, "keep": [3]}]
             with self.assertRaises(DF.PipelineError) as err:  # no first phase yet
                 DF.train_unet(a, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, **kw)
             self.assertIn("is missing", str(err.exception))
             for d in (a, b):
                 base, _ = DF.train_unet(d, ds, vae, 1.0, DF.TextCache(clip, tok), **kw)
             ref, m = DF.train_unet(a, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, **kw)
-            self.assertEqual(sorted(m["refine_snaps"]), [0, 2, 4])
+            self.assertEqual(sorted(m["refine_snaps"]), [0, 2, 4, 7])  # numbered over both refine phases
             for k, v in base.state_dict().items():  # step 0 is the first phase's end
                 self.assertTrue(torch.equal(v, m["refine_snaps"][0][k]), k)
             self.assertFalse(all(torch.equal(v, ref.state_dict()[k]) for k, v in base.state_dict().items()))
             with self.assertRaises(KeyboardInterrupt):
                 DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, on_step=self.stop_at(3), **kw)
+            with self.assertRaises(KeyboardInterrupt):  # the second refine phase, interrupted too
+                DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, on_step=self.stop_at(2), **kw)
             resumed, mb = DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, **kw)
             for (k, v), (_, w) in zip(ref.state_dict().items(), resumed.state_dict().items()):
                 self.assertTrue(torch.equal(v, w), k)
             chosen, mc = DF.choose_refined(resumed, mb["refine_snaps"], vae, 1.0, DF.TextCache(clip, tok), ds, 5.0, steps=2)
-            self.assertEqual([c[0] for c in mc["refine_curve"]], [0, 2, 4])
+            self.assertEqual([c[0] for c in mc["refine_curve"]], [0, 2, 4, 7])
+            # the second phase starts where the first ended: a one-phase run's last snapshot is its step 0
+            one, m1 = DF.train_unet(a, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine[:1], **kw)
+            for k, v in m1["refine_snaps"][4].items():
+                self.assertTrue(torch.equal(v, m["refine_snaps"][4][k]), k)
+            self.assertEqual(m["refine_phases"], [{"steps": 4, "lr": 4e-4}, {"steps": 3, "lr": 2e-4}])
+            self.assertIn("2 refine phases", DF.refine_text({**m, **mc, "refine_validation_prompts": 150}))
             for k, v in chosen.state_dict().items():
                 self.assertTrue(torch.equal(v, mb["refine_snaps"][mc["refine_chosen_step"]][k]), k)
             names = J.validation_names(ds)
@@ -446,6 +454,25 @@ class VideoMeasure(unittest.TestCase):
             a, b = x[:, :-1].flatten(), x[:, 1:].flatten()
             self.assertLess(abs(float(torch.corrcoef(torch.stack([a, b]))[0, 1]) - rho), 0.05)
 
+    def test_an_adapter_checkpoint_made_on_another_base_is_not_resumed(self):
+        import lora as L
+        from loop import TrainLoop
+        from util import load_checkpoint
+
+        with tempfile.TemporaryDirectory() as d:
+            ckpt = os.path.join(d, "r1.pt")
+            snaps = {2: {"lora": {}, "seconds": 1.0, "loss": 0.5}}
+            loop = TrainLoop("lora", ckpt, L.adapter_meta(1, 3e-4, 2, 4, 1, "a" * 64), 2, keep=[2])
+            loop.snaps = snaps
+            loop.finish(parts=False)
+            # the same base: the finished adapter comes back without training (no UNet or data needed)
+            got = L.train_adapter(None, None, None, None, 1, 3e-4, 2, 4, 1, [2], ckpt, "a" * 64)
+            self.assertEqual(got, snaps)
+            # a retrained base: the checkpoint is not taken
+            self.assertIsNone(load_checkpoint(ckpt, L.adapter_meta(1, 3e-4, 2, 4, 1, "b" * 64), "lora"))
+            with self.assertRaises(Exception):  # and training starts afresh (here: with no UNet to train)
+                L.train_adapter(None, None, None, None, 1, 3e-4, 2, 4, 1, [2], ckpt, "b" * 64)
+
     def test_shipped_video_model_rebuilds_from_its_onnx_file(self):
         import video as V
         from lora import shipped_base
@@ -455,6 +482,36 @@ class VideoMeasure(unittest.TestCase):
         model = V.video_from_onnx(os.path.join(models, "micro-video"), unet, text)  # raises unless it matches parity.json
         # trained layers, not fresh ones (a fresh temporal layer's output projection is zero)
         self.assertTrue(all(float(t.proj_out.weight.abs().max()) > 0 for t in model.temporal.values()))
+
+
+class Provenance(unittest.TestCase):
+    """util.provenance: the commit a model's metrics name, and whether the code had uncommitted edits."""
+
+    def test_outputs_a_run_writes_are_not_code_changes(self):
+        from util import provenance
+
+        with tempfile.TemporaryDirectory() as d:
+            def git(*a: str) -> str:
+                return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=d, check=True,
+                                      capture_output=True, text=True).stdout.strip()
+
+            models = os.path.join(d, "packages", "slidev-addon-under-the-hood", "models")
+            os.makedirs(models)
+            os.makedirs(os.path.join(d, "training"))
+            for path in (os.path.join(models, "card.md"), os.path.join(d, "training", "code.py")):
+                with open(path, "w") as f:
+                    f.write("a\n")
+            git("init", "-q")
+            git("add", "-A")
+            git("commit", "-qm", "first")
+            head = git("rev-parse", "HEAD")
+            with open(os.path.join(models, "card.md"), "w") as f:
+                f.write("retrained\n")
+            self.assertEqual(provenance.__wrapped__(d)["git_commit"], head)
+            with open(os.path.join(d, "training", "code.py"), "w") as f:
+                f.write("edited\n")
+            self.assertEqual(provenance.__wrapped__(d)["git_commit"], head + "+changes")
+            self.assertIn("torch", provenance.__wrapped__(d))
 
 
 class LeaveOneStyleOut(unittest.TestCase):

@@ -1,6 +1,7 @@
 """Small helpers shared by the training stages: logging and atomic writes."""
 from __future__ import annotations
 
+import functools
 import math
 import os
 import shutil
@@ -96,16 +97,23 @@ def wilson(k: int, n: int, z: float = 1.96) -> list[float]:
     return [round(max(0.0, c - h), 3), round(min(1.0, c + h), 3)]
 
 
-def provenance() -> dict:
-    """What made a model: the git commit of the code (with "+changes" when the tree had uncommitted
-    edits) and the torch and onnx versions."""
+# What a run writes into the tree (models, the twin's pictures): not code, so never "+changes".
+OUTPUTS = (":(exclude)packages/slidev-addon-under-the-hood/models", ":(exclude)public/images")
+
+
+@functools.lru_cache(maxsize=1)
+def provenance(root: str | None = None) -> dict:
+    """What made a model: the git commit of the code (with "+changes" when the code had uncommitted
+    edits; the models and pictures a run writes do not count) and the torch and onnx versions. Taken once
+    per process, at its first call: the pipeline calls it when it starts, so a commit made while a long
+    run is under way is not credited with that run's models."""
     import subprocess
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = root or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True,
-                               text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *OUTPUTS], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
         commit += "+changes" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown (not a git checkout)"
