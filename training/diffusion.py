@@ -714,8 +714,9 @@ Autoencoder reconstruction of held-out emoji: {m.get('vae_heldout_psnr_db')} dB 
 ![sample grid](sample_grid.png)
 
 How to read this table: micro-CLIP conditions the generator *and* scores it, so it agrees with itself. Real
-art also scores 100 % on training names, so that row only says the generator follows its conditioning. The
-independent judge below uses no learned model.
+art scores {pct(m.get('train_real_top10'))} on training names (the row's ceiling), so the row says how closely
+the generator follows its conditioning, not whether a person would know the picture. The independent judge
+below uses no learned model.
 {judge_text(m.get('judge'))}
 ## Limits
 32×32 pixels, emoji only: it draws emoji it has seen; for new words it draws the nearest emoji it knows, or a
