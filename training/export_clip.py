@@ -120,7 +120,8 @@ def _marked(text: str) -> str:
 
 def update_loso(folder: str, rows: dict) -> None:
     """Puts the leave-one-style-out figures into a shipped micro-CLIP's metrics.json and card (the card's
-    other parts stay as its export wrote them)."""
+    other parts stay as its export wrote them). Each style is its own run: `rows` replaces the styles it
+    names, and the styles measured before stay."""
     with open(os.path.join(folder, "metrics.json")) as f:
         m = json.load(f)
     with open(os.path.join(folder, "README.md")) as f:
@@ -132,7 +133,7 @@ def update_loso(folder: str, rows: dict) -> None:
         old = loso_text({k: v for k, v in m.items() if k != "leave_one_style_out"}).replace(LOSO_BEGIN, "").replace(LOSO_END, "")[1:-1]
     if card.count(old) != 1:
         raise ValueError(f"{folder}/README.md has no leave-one-style-out part this pipeline wrote; export micro-CLIP again")
-    m["leave_one_style_out"] = rows
+    m["leave_one_style_out"] = {**m.get("leave_one_style_out", {}), **rows}
     for name, text in (("metrics.json", json.dumps(m, indent=2)), ("README.md", card.replace(old, loso_text(m)))):
         with open(os.path.join(folder, name + ".tmp"), "w") as f:
             f.write(text)

@@ -28,7 +28,7 @@ import torch
 import data as D
 from diffusion import EVAL_GUIDANCE, EVAL_STEPS, sample, seeded_noise
 from train_clip import ClipData, to_pixels
-from util import log, wilson
+from util import MODEL_DATA, log, wilson, write_licences
 
 # Everyday emoji a presenter would type, in this order; the first 36 that are training names make the grid
 # (the list was written before any picture was judged).
@@ -220,4 +220,5 @@ def run(cache_dir: str, models_dir: str, seed: int, limit: int | None = None, st
         json.dump(metrics, f, indent=2)
     os.replace(path + ".tmp", path)
     write_card(metrics, diff_dir, metrics.get("train_cmd", "npm run train -- diffusion"), metrics["scaling_factor"])
+    write_licences(diff_dir, MODEL_DATA["micro-diffusion"])  # the card is written whole again, so its licence part too
     return res

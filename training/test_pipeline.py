@@ -556,6 +556,15 @@ class LeaveOneStyleOut(unittest.TestCase):
             self.assertIn("| Noto | Noto + Twemoji |", again)
             self.assertIn("Not measured yet: Twemoji left out.", again)
             self.assertEqual(again.count("Leave one style out"), 1)
+            # a run of one style (`loso --style twemoji`) keeps the styles measured before
+            update_loso(d, {"twemoji": {**row, "trained_on": ["noto", "fluent"]}})
+            with open(os.path.join(d, "README.md")) as f:
+                third = f.read()
+            self.assertIn("| Fluent | Noto + Twemoji |", third)
+            self.assertIn("| Twemoji | Noto + Fluent |", third)
+            self.assertNotIn("Not measured yet", third)
+            with open(os.path.join(d, "metrics.json")) as f:
+                self.assertEqual(list(json.load(f)["leave_one_style_out"]), ["fluent", "noto", "twemoji"])
             # a card exported before the part had markers: its "not measured" text is found
             with open(os.path.join(d, "metrics.json"), "w") as f:
                 json.dump(m, f)

@@ -436,7 +436,8 @@ def leave_one_style_out(run_dir: str, cache_dir: str, left_out: str, steps: int,
         model.eval()
         txt = embed_texts(model, tok, full.names)
         out = {"trained_on": list(kept), "chosen_step": first["chosen_step"], "steps": steps,
-               "train_seconds": first["train_seconds_total"], "val_top5_trained_styles": round(first.get("val_top5", 0.0), 4)}
+               "train_seconds": first["train_seconds_total"], "val_top5_trained_styles": round(first.get("val_top5", 0.0), 4),
+               "git_commit": provenance()["git_commit"]}  # each style is measured in its own run, perhaps at another commit
         for split, members in (("train", full.train), ("val", full.val), ("test", full.held)):
             idx = [(e, full.base_image(e, D.STYLE_IDS[left_out])) for e in members]
             idx = [(e, i) for e, i in idx if i is not None]
