@@ -194,12 +194,17 @@ def build_arrays(emoji: list[Emoji], cache_dir: str, limit: int | None = None) -
     rgba [N,64,64,4], emoji_index [N], style [N] (STYLE_IDS), tone [N] (0 none, 1..5)."""
     os.makedirs(cache_dir, exist_ok=True)
     styles = sorted({st for e in emoji for st, _, _ in e.images}, key=lambda s: STYLE_IDS[s])
-    tag = ("all" if limit is None else f"first{limit}") + ("-fluent" if "fluent" in styles else "")
+    # The name holds every style: two style sets must never share a file (a cache of Twemoji + Fluent read for
+    # Noto + Fluent would train a leave-one-style-out run on the style it leaves out).
+    tag = ("all" if limit is None else f"first{limit}") + "-" + "-".join(styles)
     cache = os.path.join(cache_dir, f"emoji64-{tag}.npz")
     if os.path.exists(cache):
         try:
             with np.load(cache) as z:
-                return {k: z[k] for k in z.files}
+                arrays = {k: z[k] for k in z.files}
+            if sorted(set(arrays["style"].tolist())) == sorted(STYLE_IDS[s] for s in styles):
+                return arrays
+            print(f"note: cache {cache} holds other art styles than {', '.join(styles)}; rebuilding it", file=sys.stderr)
         except Exception:
             print(f"note: cache {cache} is unreadable; rebuilding it", file=sys.stderr)
     rgba, idx, style, tone = [], [], [], []

@@ -528,6 +528,12 @@ class LeaveOneStyleOut(unittest.TestCase):
         fluent = D.STYLE_IDS["fluent"]
         self.assertFalse((two.style == fluent).any())  # the left-out style's art is not even loaded
         self.assertGreater(int((full.style == fluent).sum()), 3000)
+        # every pair of styles holds exactly its two, whichever set was cached first
+        for kept in (("twemoji", "fluent"), ("noto", "fluent")):
+            pair = ClipData(cache, 1234, styles=kept, validation=True)
+            self.assertEqual((pair.names, pair.train, pair.val, pair.held), (full.names, full.train, full.val, full.held))
+            self.assertEqual(sorted(set(pair.style.tolist())), sorted(D.STYLE_IDS[s] for s in kept))
+        self.assertEqual(sorted(set(ClipData(cache, 1234, styles=D.ALL_STYLES).style.tolist())), [0, 1, 2])
 
     def test_figures_go_into_the_card_and_nowhere_else(self):
         import json
