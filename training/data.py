@@ -201,10 +201,7 @@ def build_arrays(emoji: list[Emoji], cache_dir: str, limit: int | None = None) -
     if os.path.exists(cache):
         try:
             with np.load(cache) as z:
-                arrays = {k: z[k] for k in z.files}
-            if sorted(set(arrays["style"].tolist())) == sorted(STYLE_IDS[s] for s in styles):
-                return arrays
-            print(f"note: cache {cache} holds other art styles than {', '.join(styles)}; rebuilding it", file=sys.stderr)
+                return {k: z[k] for k in z.files}
         except Exception:
             print(f"note: cache {cache} is unreadable; rebuilding it", file=sys.stderr)
     rgba, idx, style, tone = [], [], [], []

@@ -24,7 +24,7 @@ Stages (run in this order by `all`):
          the guidance weight, on validation; writes models/micro-audio/ (`--from-shipped`: continue from the
          shipped model, rebuilt from its ONNX files, instead of training its runs again)
   loso   leave one style out: micro-CLIP's phase 1 trained on two art styles and measured on the third, for
-         each style in turn (resumable; `--style noto` runs one, about 90 min on a 2-core CPU, and the card keeps
+         each style in turn (resumable; `--style noto` runs one, about 45 min on a 2-core CPU, and the card keeps
          the styles measured before); writes the figures into micro-CLIP's metrics and card
   judge  an independent judge (pixel-space nearest emoji art, no learned model) of the shipped micro-diffusion:
          the 6×6 grid of common prompts, every training and held-out name, shuffled-prompt and guidance-0
@@ -231,11 +231,10 @@ def main(argv: list[str]) -> int:
             unknown = [s for s in styles if s not in D.ALL_STYLES]
             if unknown:
                 raise PipelineError(f"loso --style {unknown[0]}: the art styles are {', '.join(D.ALL_STYLES)}")
-            rows = {}  # each style is its own measurement: the card keeps the styles this run does not measure
-            for style in styles:  # each resumable; the card gets every style finished so far
-                rows[style] = leave_one_style_out(run_dir, cache_dir, style, r["steps"], r["batch"], args.seed)
+            for style in styles:  # each resumable and its own measurement: the card gets it as soon as it is done
+                row = leave_one_style_out(run_dir, cache_dir, style, r["steps"], r["batch"], args.seed)
                 try:
-                    update_loso(folder, rows)
+                    update_loso(folder, {style: row})
                 except ValueError as exc:
                     raise PipelineError(str(exc)) from exc
         if "judge" in todo:
