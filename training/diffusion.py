@@ -156,6 +156,36 @@ def check_encoder(path: str, fp: str) -> None:
                             "restore the micro-CLIP checkpoint it was trained with")
 
 
+# ---------------------------------------------------------------------------------------- warm start
+INIT_KEYS = ("vae_train_seconds", "vae_steps", "vae_batch", "vae_params", "vae_final_loss", "vae_heldout_psnr_db",
+             "latent_std", "scaling_factor", "x0_clip")
+
+
+def load_init(folder: str) -> tuple[Vae, dict, tuple[dict, str]]:
+    """A warm start: an earlier micro-diffusion kept in `folder` (relative to the repository; the layout of
+    models/micro-diffusion/). Its autoencoder is used as it is (the UNet's latents are that autoencoder's), and
+    its UNet is where the new UNet's training starts. Each is rebuilt from its ONNX file and checked against
+    the folder's parity file. Returns the autoencoder, the metrics that describe it, and (UNet weights, sha256)."""
+    from lora import shipped_base
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(root, folder)
+    if not os.path.exists(os.path.join(path, "onnx", "unet.onnx")):
+        raise PipelineError(f"the recipe starts the UNet from {folder}, which has no onnx/unet.onnx")
+    try:
+        _, vae, unet, _, _, sha, _ = shipped_base(root, folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise PipelineError(f"the warm start in {folder} could not be rebuilt ({exc})") from exc
+    with open(os.path.join(path, "metrics.json")) as f:
+        old = json.load(f)
+    m = {k: old[k] for k in INIT_KEYS if k in old}
+    m["init"] = {"folder": folder, "unet_sha256": sha, "text_encoder": old.get("text_encoder"),
+                 "unet_steps": old.get("unet_steps"), "unet_batch": old.get("unet_batch"),
+                 "unet_train_seconds": old.get("unet_train_seconds")}
+    log(f"diffusion: warm start from {folder} (UNet {old.get('unet_steps')} steps on text encoder {old.get('text_encoder')}, its autoencoder)")
+    return vae, m, (unet.state_dict(), sha)
+
+
 # --------------------------------------------------------------------------------------------- VAE
 def train_vae(run_dir: str, ds: ClipData, steps: int, batch: int, seed: int, lr: float = 1e-3,
               log_every: int = 100, ckpt_every: int = 250, on_step=None) -> tuple[Vae, dict]:
@@ -224,8 +254,9 @@ def noise_loss(unet: UNet, x0: torch.Tensor, cond: tuple, ab: torch.Tensor, g: t
 
 def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCache, steps: int, batch: int,
                seed: int, lr: float = 8e-4, ema_decay: float = 0.999, log_every: int = 100, ckpt_every: int = 250,
-               on_step=None, refine: list[dict] | None = None) -> tuple[UNet, dict]:
+               on_step=None, refine: list[dict] | None = None, init: tuple[dict, str] | None = None) -> tuple[UNet, dict]:
     """Trains (or resumes) the UNet; `on_step(step, ema)` is called after each step with the EMA weights.
+    `init` (state dict, its ONNX file's sha256): the weights the first phase starts from instead of random ones.
 
     `refine` ([{"steps", "lr", "keep"}, …]) are later phases, each continuing the finished one before it
     (the first UNet phase, then each refine phase in turn: its weights, its EMA, a fresh optimiser and
@@ -235,11 +266,15 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
     torch.manual_seed(seed)
     cfg = UNetConfig()
     unet = UNet(cfg)
+    if init is not None:
+        unet.load_state_dict(init[0])
     ema = copy.deepcopy(unet).requires_grad_(False)
     g = torch.Generator().manual_seed(seed + 2)
     fp = encoder_fingerprint(text.clip, text.tok)
     meta = {"steps": steps, "batch": batch, "seed": seed, "lr": lr, "ema": ema_decay, "cfg": cfg.to_dict(),
             "scale": round(scale, 5), "uncond": UNCOND_DROPOUT, "gamma": SNR_GAMMA, "text_encoder": fp}
+    if init is not None:
+        meta["init_unet_sha256"] = init[1]
     path = os.path.join(run_dir, "unet.ckpt")
     check_encoder(path, fp)
     # every phase: (log name, checkpoint, settings, steps before it, its steps, learning rate, kept steps)
@@ -296,7 +331,7 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
         return ema, {"refine_train_seconds": round(seconds, 1), "refine_steps": sum(p["steps"] for p in refine),
                      "refine_phases": [{"steps": p["steps"], "lr": p["lr"]} for p in refine],
                      "refine_final_loss": float(np.mean(hist[-100:])) if hist else None, "refine_snaps": snaps}
-    return ema, {"unet_train_seconds": round(seconds, 1), "unet_steps": steps, "unet_batch": batch,
+    return ema, {"unet_train_seconds": round(seconds, 1), "unet_steps": steps, "unet_batch": batch, "unet_lr": lr,
                  "unet_params": count_params(ema), "unet_final_loss": float(np.mean(hist[-100:])) if hist else None}
 
 
@@ -734,20 +769,25 @@ def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, 
     ds = ClipData(cache_dir, seed)
     clip, tok = load_clip(run_dir, models_dir)
     if eval_only:
-        for ph in ("vae", "unet"):
+        for ph in ("unet",) if recipe.get("init") else ("vae", "unet"):
             path = os.path.join(run_dir, f"{ph}.ckpt")
             if not os.path.exists(path) or not torch.load(path).get("done"):
                 raise PipelineError(f"nothing to evaluate: {os.path.relpath(path)} is missing or unfinished; train first (`npm run train -- diffusion`)")
     text = TextCache(clip, tok)
-    vae, m = train_vae(run_dir, ds, recipe["vae"]["steps"], recipe["vae"]["batch"], seed)
-    m.update(vae_metrics(vae, ds))
+    init = None
+    if recipe.get("init"):
+        vae, m, init = load_init(recipe["init"])
+    else:
+        vae, m = train_vae(run_dir, ds, recipe["vae"]["steps"], recipe["vae"]["batch"], seed)
+        m.update(vae_metrics(vae, ds))
     scale = m["scaling_factor"]
     log(f"vae: held-out PSNR {m['vae_heldout_psnr_db']} dB, latent std {m['latent_std']:.3f} → scale {scale}, x̂0 clip ±{m['x0_clip']}")
-    unet, mu = train_unet(run_dir, ds, vae, scale, text, recipe["unet"]["steps"], recipe["unet"]["batch"], seed)
+    u = recipe["unet"]
+    unet, mu = train_unet(run_dir, ds, vae, scale, text, u["steps"], u["batch"], seed, lr=u.get("lr", 8e-4), init=init)
     m.update(mu)
     if recipe.get("refine"):
-        refined, mr = train_unet(run_dir, ds, vae, scale, text, recipe["unet"]["steps"], recipe["unet"]["batch"], seed,
-                                 refine=recipe["refine"])
+        refined, mr = train_unet(run_dir, ds, vae, scale, text, u["steps"], u["batch"], seed, lr=u.get("lr", 8e-4),
+                                 refine=recipe["refine"], init=init)
         snaps = mr.pop("refine_snaps")
         unet, mc = choose_refined(refined, snaps, vae, scale, text, ds, m["x0_clip"], recipe.get("eval_steps", EVAL_STEPS))
         m.update(mr)
