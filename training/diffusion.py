@@ -82,17 +82,26 @@ def encoder_fingerprint(clip: MicroClip, tok: WordPiece) -> str:
     return h.hexdigest()[:16]
 
 
-def write_text_encoder(folder: str, clip: MicroClip, tok: WordPiece) -> str:
+class ContextWrap(torch.nn.Module):
+    def __init__(self, clip: MicroClip, context: str):
+        super().__init__()
+        self.m, self.context = clip, context
+
+    def forward(self, input_ids, attention_mask):
+        return text_context(self.m, input_ids, attention_mask, self.context)
+
+
+def write_text_encoder(folder: str, clip: MicroClip, tok: WordPiece, context: str = "states") -> str:
     """The text encoder the UNet was trained with, as its own small model folder: tokenizer files,
     onnx/text_model.onnx and a parity file (torch's outputs on fixed texts, the format of micro-CLIP's).
     Returns its fingerprint."""
-    from export_clip import PARITY_TEXTS, TextWrap
+    from export_clip import PARITY_TEXTS
     from export_clip import _export as export_onnx
 
     os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
     ids, mask = tok.batch(["red apple", "a red panda"])
     with torch.no_grad():
-        export_onnx(TextWrap(clip), (ids, mask), os.path.join(folder, "onnx", "text_model.onnx"),
+        export_onnx(ContextWrap(clip, context), (ids, mask), os.path.join(folder, "onnx", "text_model.onnx"),
                     ["input_ids", "attention_mask"], ["text_embeds", "last_hidden_state"],
                     {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
                      "text_embeds": {0: "batch"}, "last_hidden_state": {0: "batch", 1: "sequence"}})
@@ -101,12 +110,12 @@ def write_text_encoder(folder: str, clip: MicroClip, tok: WordPiece) -> str:
         rows = []
         for t in texts:
             e = torch.tensor([tok.encode(t)])
-            emb, states = clip.encode_text(e, torch.ones_like(e))
+            emb, states = text_context(clip, e, torch.ones_like(e), context)
             rows.append({"ids": e[0].tolist(), "text_embeds": emb[0].tolist(), "last_hidden_state_0": states[0, 0].tolist()})
     fp = encoder_fingerprint(clip, tok)
     with open(os.path.join(folder, "parity.json"), "w") as f:
         json.dump({"about": "The UNet's text encoder on fixed texts, as torch computed it; tests check the ONNX file matches.",
-                   "fingerprint": fp, "texts": texts, "text": rows}, f)
+                   "fingerprint": fp, "context": context, "texts": texts, "text": rows}, f)
     return fp
 
 
@@ -115,11 +124,35 @@ def matches_clip_parity(clip: MicroClip, tok: WordPiece, parity: str) -> bool:
     return parity_mismatch(clip, tok, parity) is None
 
 
-class TextCache:
-    """Frozen text encoder outputs per caption: token states [n, 128] (n real tokens) and pooled [128]."""
+CONTEXTS = ("states", "states+embeddings")
 
-    def __init__(self, clip: MicroClip, tok: WordPiece):
-        self.clip, self.tok, self.cache = clip, tok, {}
+
+def text_context(clip: MicroClip, ids: torch.Tensor, mask: torch.Tensor, context: str = "states") -> tuple[torch.Tensor, torch.Tensor]:
+    """(pooled [b, 128], the UNet's cross-attention context [b, n, width]). "states": the text encoder's final
+    token states (as Stable Diffusion). "states+embeddings": beside each final state, the token's input to
+    the encoder (its word-piece vector plus position, layer-normalised without weights), so the UNet also reads
+    which words were typed, not only what the encoder made of them (width 256)."""
+    pooled, states = clip.encode_text(ids, mask)
+    if context == "states":
+        return pooled, states
+    if context != "states+embeddings":
+        raise PipelineError(f"unknown text context {context!r} (known: {', '.join(CONTEXTS)})")
+    words = clip.text.tok(ids) + clip.text.pos[: ids.shape[1]]
+    return pooled, torch.cat([states, F.layer_norm(words, (clip.cfg.text_width,))], dim=-1)
+
+
+CONTEXT_WORDS = {"states": "token states",
+                 "states+embeddings": "token states, each beside the token's own input vector (word piece + position)"}
+
+
+class TextCache:
+    """Frozen text encoder outputs per caption: the context [n, width] (n real tokens) and pooled [128]."""
+
+    def __init__(self, clip: MicroClip, tok: WordPiece, context: str = "states"):
+        if context not in CONTEXTS:
+            raise PipelineError(f"unknown text context {context!r} (known: {', '.join(CONTEXTS)})")
+        self.clip, self.tok, self.context, self.cache = clip, tok, context, {}
+        self.width = clip.cfg.text_width * (2 if context == "states+embeddings" else 1)
 
     @torch.no_grad()
     def __call__(self, texts: list[str]):
@@ -128,10 +161,10 @@ class TextCache:
         for t in dict.fromkeys(texts):
             if t not in self.cache:
                 ids, mask = self.tok.batch([t])
-                pooled, states = self.clip.encode_text(ids, mask)
+                pooled, states = text_context(self.clip, ids, mask, self.context)
                 self.cache[t] = (states[0, : int(mask[0].sum())].clone(), pooled[0].clone())
         n = max(self.cache[t][0].shape[0] for t in texts)
-        ctx = torch.zeros(len(texts), n, self.clip.cfg.text_width)
+        ctx = torch.zeros(len(texts), n, self.width)
         mask = torch.zeros(len(texts), n)
         pooled = torch.stack([self.cache[t][1] for t in texts])
         for i, t in enumerate(texts):
@@ -184,6 +217,19 @@ def load_init(folder: str) -> tuple[Vae, dict, tuple[dict, str]]:
                  "unet_train_seconds": old.get("unet_train_seconds")}
     log(f"diffusion: warm start from {folder} (UNet {old.get('unet_steps')} steps on text encoder {old.get('text_encoder')}, its autoencoder)")
     return vae, m, (unet.state_dict(), sha)
+
+
+def widen_context(state: dict, unet: UNet) -> dict:
+    """A UNet's weights for a wider cross-attention context: the keys' and values' new input columns start at
+    zero, so the widened UNet computes exactly what the old one did until training uses the new inputs."""
+    out = dict(state)
+    own = unet.state_dict()
+    for k, v in state.items():
+        if k.endswith(("cross_attn.k.weight", "cross_attn.v.weight")) and v.shape != own[k].shape:
+            if v.shape[0] != own[k].shape[0] or v.shape[1] > own[k].shape[1]:
+                raise PipelineError(f"the warm start's {k} has shape {tuple(v.shape)}; this UNet needs {tuple(own[k].shape)}")
+            out[k] = torch.cat([v, torch.zeros(v.shape[0], own[k].shape[1] - v.shape[1])], dim=1)
+    return out
 
 
 # --------------------------------------------------------------------------------------------- VAE
@@ -264,10 +310,10 @@ def train_unet(run_dir: str, ds: ClipData, vae: Vae, scale: float, text: TextCac
     step over all phases (0: the first phase's end); the one kept is the one the pixel judge prefers on
     validation prompts (`choose_refined`)."""
     torch.manual_seed(seed)
-    cfg = UNetConfig()
+    cfg = UNetConfig(context_dim=text.width)
     unet = UNet(cfg)
     if init is not None:
-        unet.load_state_dict(init[0])
+        unet.load_state_dict(widen_context(init[0], unet))
     ema = copy.deepcopy(unet).requires_grad_(False)
     g = torch.Generator().manual_seed(seed + 2)
     fp = encoder_fingerprint(text.clip, text.tok)
@@ -570,13 +616,14 @@ def export(unet: UNet, vae: Vae, scale: float, x0_clip: float, text: TextCache, 
                 ["pixel_values"], ["latent"], {"pixel_values": {0: "batch"}, "latent": {0: "batch"}})
         _export(DecWrap(vae), (z[:1],), os.path.join(tmp, "onnx", "vae_decoder.onnx"),
                 ["latent"], ["sample"], {"latent": {0: "batch"}, "sample": {0: "batch"}})
-        encoder_fp = write_text_encoder(os.path.join(tmp, "text_encoder"), text.clip, tok)
-        metrics["text_encoder"] = encoder_fp
+        encoder_fp = write_text_encoder(os.path.join(tmp, "text_encoder"), text.clip, tok, text.context)
+        metrics["text_encoder"], metrics["text_context"] = encoder_fp, text.context
         metrics.update(provenance())
         config = {
             "model_type": "micro-latent-diffusion",
             "text_encoder": {"model": "micro-diffusion/text_encoder", "fingerprint": encoder_fp,
                              "inputs": "text_encoder/onnx/text_model.onnx → last_hidden_state (cross-attention) and text_embeds (pooled)",
+                             "context": text.context,
                              "unconditional_prompt": "",
                              "source": "micro-CLIP's text encoder as it was when this UNet was trained (its own copy, so a retrained micro-CLIP changes nothing here)"},
             "schedule": {"kind": "cosine", "T": T, "s": 0.008, "max_beta": 0.999,
@@ -704,8 +751,21 @@ The deck's ethics section shows this live (`MemorisationProbe`, with `training-i
 """.replace("{n}", "1,905")
 
 
+def training_text(m: dict) -> str:
+    """The card's words for how the model was trained, from the metrics."""
+    init = m.get("init")
+    first = m.get("init", {}).get("unet_train_seconds") or 0
+    minutes = (m.get("vae_train_seconds", 0) + first + m.get("unet_train_seconds", 0) + m.get("refine_train_seconds", 0)) / 60
+    lr = f", learning rate {m['unet_lr']:g}" if init and m.get("unet_lr") else ""
+    tail = f"{m.get('unet_steps')} UNet steps (batch {m.get('unet_batch')}{lr}){refine_text(m)}, {minutes:.0f} min on a 2-core CPU"
+    if not init:
+        return f"{m.get('vae_steps')} autoencoder steps (batch {m.get('vae_batch')}) + {tail}"
+    return (f"warm start: the micro-diffusion trained before on text encoder {init['text_encoder']} (`{init['folder']}`: "
+            f"{m.get('vae_steps')} autoencoder steps, kept as they are, and {init['unet_steps']} UNet steps of batch "
+            f"{init['unet_batch']}); then, on this text encoder, {tail}, both stages counted")
+
+
 def write_card(m: dict, folder: str, train_cmd: str, scale: float) -> None:
-    minutes = (m.get("vae_train_seconds", 0) + m.get("unet_train_seconds", 0) + m.get("refine_train_seconds", 0)) / 60
     size = sum(os.path.getsize(os.path.join(folder, "onnx", n)) for n in os.listdir(os.path.join(folder, "onnx")))
     text = f"""# micro latent diffusion
 
@@ -721,11 +781,11 @@ Made by this project's pipeline (`training/`); the deck runs it with onnxruntime
 | Denoiser | UNet, 8×8 and 4×4, self- and cross-attention at both, {m.get('unet_params', 0):,} parameters |
 | Prediction | ε (the noise), min-SNR-5 loss weighting |
 | Schedule | cosine (s = 0.008), T = 1000 — a linear schedule would wipe an 8×8 latent out too early |
-| Text conditioning | frozen micro-CLIP text encoder, shipped in `text_encoder/` (fingerprint {m.get('text_encoder', 'not recorded')}): token states (cross-attention) + pooled embedding (added to the time embedding) |
+| Text conditioning | frozen micro-CLIP text encoder, shipped in `text_encoder/` (fingerprint {m.get('text_encoder', 'not recorded')}): {CONTEXT_WORDS[m.get('text_context', 'states')]} (cross-attention) + pooled embedding (added to the time embedding) |
 | Guidance | classifier-free: {int(UNCOND_DROPOUT * 100)} % of training captions replaced by the empty prompt |
 | Sampler | DDIM (η = 0) or DDPM (η = 1), x̂₀ clipped to ±{m.get('x0_clip', 4.0):g} |
 | Files | `onnx/unet.onnx`, `onnx/vae_encoder.onnx`, `onnx/vae_decoder.onnx`: {size / 1e6:.1f} MB together, fp32 |
-| Training | {m.get('vae_steps')} autoencoder steps (batch {m.get('vae_batch')}) + {m.get('unet_steps')} UNet steps (batch {m.get('unet_batch')}){refine_text(m)}, {minutes:.0f} min on a 2-core CPU |
+| Training | {training_text(m)} |
 
 Command: `{train_cmd}` (resumable; deterministic given `--seed`).
 
@@ -773,7 +833,7 @@ def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, 
             path = os.path.join(run_dir, f"{ph}.ckpt")
             if not os.path.exists(path) or not torch.load(path).get("done"):
                 raise PipelineError(f"nothing to evaluate: {os.path.relpath(path)} is missing or unfinished; train first (`npm run train -- diffusion`)")
-    text = TextCache(clip, tok)
+    text = TextCache(clip, tok, recipe.get("context", "states"))
     init = None
     if recipe.get("init"):
         vae, m, init = load_init(recipe["init"])

@@ -36,7 +36,7 @@ import data as D
 from diffusion import T, UNCOND_DROPOUT, PipelineError, TextCache, encode_latents, noise_loss, sample, seeded_noise
 from diffusion_model import UNet, UNetConfig, cosine_alpha_bar, count_params
 from train_clip import ClipData, to_pixels
-from twin import clip_from_onnx, vae_from_onnx
+from twin import text_from_onnx, vae_from_onnx
 from loop import TrainLoop
 from util import MODEL_DATA, StagingDir, cosine_lr, log, optimizer_step, provenance, wilson, write_licences
 
@@ -72,7 +72,10 @@ def unet_from_onnx(folder: str, text: TextCache) -> tuple[UNet, str]:
         sha = hashlib.sha256(f.read()).hexdigest()
     model = onnx.load(path)
     w = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
-    unet = UNet(UNetConfig())
+    with open(os.path.join(folder, "config.json")) as f:
+        arch = dict(json.load(f)["unet"])
+    arch["channels"] = tuple(arch["channels"])
+    unet = UNet(UNetConfig(**arch))
     sd = unet.state_dict()
     done = set()
     for k, v in w.items():
@@ -425,11 +428,10 @@ def shipped_base(models_dir: str, image: str = "micro-diffusion"):
     and micro-diffusion's folder. What the stages that build on the shipped image model start from (`image`:
     another image model folder under `models_dir`, such as the one micro-video keeps)."""
     diff_dir = os.path.join(models_dir, image)
-    clip, tok = clip_from_onnx(os.path.join(diff_dir, "text_encoder"))
+    text = text_from_onnx(os.path.join(diff_dir, "text_encoder"))
     vae = vae_from_onnx(diff_dir)
     with open(os.path.join(diff_dir, "metrics.json")) as f:
         shipped = json.load(f)
-    text = TextCache(clip, tok)
     unet, sha = unet_from_onnx(diff_dir, text)
     return text, vae, unet, shipped["scaling_factor"], shipped["x0_clip"], sha, diff_dir
 

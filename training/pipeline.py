@@ -54,10 +54,11 @@ STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
 EXTRA = ["twin", "lora", "video", "audio", "judge", "loso", "cards"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                  "text_runs": [{"lr": 1e-3, "common": 0}, {"lr": 3e-3, "common": 0}, {"lr": 1e-3, "common": 3000}, {"lr": 3e-3, "common": 3000}]}, "gpt": {"steps": 3000, "batch": 48},
-        # micro-diffusion starts from the one trained on micro-CLIP v1 (kept in training/init/): its autoencoder as it
-        # is, its UNet fine-tuned to the final text encoder (from scratch, 9,000 + 7,000 steps drew 29 of 36 grid prompts)
-        "diffusion": {"init": "training/init/micro-diffusion-b0cd917", "unet": {"steps": 4000, "batch": 64, "lr": 4e-4},
-                      "refine": [{"steps": 2400, "lr": 2e-4, "keep": [800, 1600, 2400]}]}, "gan": {"steps": 6000, "batch": 64},
+        # micro-diffusion starts from the one trained from scratch on the final text encoder (training/init/: 9,000 +
+        # 7,000 steps, 29 of 36 grid prompts); its UNet, widened to read each token's input vector beside its state
+        "diffusion": {"init": "training/init/micro-diffusion-d1a5ca8", "context": "states+embeddings",
+                      "unet": {"steps": 2400, "batch": 64, "lr": 3e-4},
+                      "refine": [{"steps": 2400, "lr": 1.5e-4, "keep": [800, 1600, 2400]}]}, "gan": {"steps": 6000, "batch": 64},
         "twin": {"steps": 4500, "batch": 64},
         "loso": {"styles": ["fluent", "noto", "twemoji"], "steps": 2400, "batch": 256},
         "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48},
@@ -78,7 +79,7 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                   "guidance": [2.0, 3.0, 5.0, 8.0, 12.0], "roughness_bound": 1.25,
                   "val_seeds": [11, 12, 13, 14], "test_seeds": [21, 22, 23, 24, 25, 26, 27, 28]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4, "text_runs": [{"lr": 2e-3, "common": 0}, {"lr": 2e-3, "common": 50}]}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
-         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "refine": [{"steps": 4, "lr": 4e-4, "keep": [2, 4]}, {"steps": 2, "lr": 2e-4, "keep": [2]}], "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
+         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "context": "states+embeddings", "refine": [{"steps": 4, "lr": 4e-4, "keep": [2, 4]}, {"steps": 2, "lr": 2e-4, "keep": [2]}], "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
          "twin": {"steps": 6, "batch": 8},
          "loso": {"styles": ["fluent"], "steps": 4, "batch": 16},
          "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2},

@@ -301,6 +301,67 @@ class ResumeGptAndDiffusion(unittest.TestCase):
                 DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), **kw)
             self.assertIn("was trained on text encoder", str(err.exception))
 
+    def test_a_warm_start_begins_at_its_weights_and_is_recorded(self):
+        import torch
+
+        import diffusion as DF
+
+        with self.assertRaises(DF.PipelineError) as err:
+            DF.load_init("training/init/no-such-model")
+        self.assertIn("has no onnx/unet.onnx", str(err.exception))
+        vae, m, (weights, sha) = DF.load_init("training/init/micro-diffusion-d1a5ca8")  # checked against its parity file
+        self.assertEqual(m["init"]["unet_sha256"], sha)
+        self.assertEqual(m["init"]["text_encoder"], "d1a5ca84f206ee10")
+        self.assertGreater(m["scaling_factor"], 0)  # the autoencoder's own scale, not a new one
+        with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as a:
+            ds, tok, clip, _ = self.tiny_diffusion(cache)
+            kw = dict(steps=2, batch=4, seed=3, log_every=100, ckpt_every=1)
+            warm, _ = DF.train_unet(a, ds, vae, m["scaling_factor"], DF.TextCache(clip, tok), init=(weights, sha), **kw)
+            # two small steps from the start: every weight is still near the one it started from
+            drift = max(float((v - weights[k]).abs().max()) for k, v in warm.state_dict().items())
+            self.assertLess(drift, 1e-2)
+            self.assertEqual(torch.load(os.path.join(a, "unet.ckpt"))["meta"]["init_unet_sha256"], sha)
+            cold, _ = DF.train_unet(a, ds, vae, m["scaling_factor"], DF.TextCache(clip, tok), **kw)  # no start: not resumed
+            self.assertNotIn("init_unet_sha256", torch.load(os.path.join(a, "unet.ckpt"))["meta"])
+            self.assertGreater(max(float((v - weights[k]).abs().max()) for k, v in cold.state_dict().items()), 0.1)
+
+    def test_the_embeddings_context_widens_exports_and_rebuilds(self):
+        import torch
+
+        import diffusion as DF
+        from diffusion_model import UNet, UNetConfig
+        from twin import text_from_onnx
+
+        with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
+            ds, tok, clip, _ = self.tiny_diffusion(cache)
+            plain, both = DF.TextCache(clip, tok), DF.TextCache(clip, tok, "states+embeddings")
+            ctx, mask, pooled = plain(["red apple", "cat face"])
+            ctx2, mask2, pooled2 = both(["red apple", "cat face"])
+            self.assertEqual(ctx2.shape[-1], 256)
+            self.assertTrue(torch.equal(ctx2[..., :128], ctx) and torch.equal(mask2, mask) and torch.equal(pooled2, pooled))
+            # two prompts that share a first word get different input vectors beside their states
+            self.assertGreater(float((ctx2[0, :, 128:] - ctx2[1, :, 128:]).abs().max()), 0.1)
+            with self.assertRaises(DF.PipelineError):
+                DF.TextCache(clip, tok, "states+pixels")
+            # a UNet widened to the new context computes what the old one did until it is trained
+            torch.manual_seed(1)
+            old = UNet(UNetConfig())
+            for p in old.parameters():  # trained-looking weights (a fresh UNet's output layer is zero)
+                p.data.normal_(0, 0.05)
+            wide = UNet(UNetConfig(context_dim=256))
+            wide.load_state_dict(DF.widen_context(old.state_dict(), wide))
+            x, t = torch.randn(2, 4, 8, 8), torch.tensor([500.0, 20.0])
+            with torch.no_grad():
+                self.assertLess(float((old(x, t, ctx, mask, pooled) - wide(x, t, ctx2, mask2, pooled2)).abs().max()), 1e-5)
+            with self.assertRaises(DF.PipelineError):
+                DF.widen_context(wide.state_dict(), UNet(UNetConfig()))  # narrowing would drop what it learned
+            # the exported text encoder names its context; rebuilt from its files it conditions as the cache did
+            DF.write_text_encoder(out, clip, tok, "states+embeddings")
+            again = text_from_onnx(out)
+            self.assertEqual(again.context, "states+embeddings")
+            ctx3, _, _ = again(["red apple", "cat face"])
+            self.assertLess(float((ctx3 - ctx2).abs().max()), 1e-5)
+
 
 class Dictionary(unittest.TestCase):
     def test_wordnet_lookups(self):
@@ -400,15 +461,23 @@ class TokenizerKeepsItsWord(unittest.TestCase):
             shipped = WordPiece([t for t, _ in sorted(json.load(f)["model"]["vocab"].items(), key=lambda kv: kv[1])])
         self.assertEqual(shipped.vocab[: len(old.vocab)], old.vocab)
         self.assertKeeps(old, shipped, captions, "shipped micro-CLIP")
-        # micro-diffusion's own text encoder: the captions its UNet was trained on (two styles, no validation
-        # split then) tokenize as they did in training
-        em2 = D.load_emoji()
-        train2, _ = D.split_emoji(em2)
-        old2 = build_tokenizer(types.SimpleNamespace(emoji=em2, train=train2))
-        with open(os.path.join(models, "micro-diffusion", "text_encoder", "tokenizer.json"), encoding="utf-8") as f:
-            own = WordPiece([t for t, _ in sorted(json.load(f)["model"]["vocab"].items(), key=lambda kv: kv[1])])
-        self.assertEqual(own.vocab[: len(old2.vocab)], old2.vocab)
-        self.assertKeeps(old2, own, self.captions(em2, train2), "micro-diffusion's text encoder")
+        # micro-diffusion's UNet was trained on the shipped micro-CLIP's text encoder: its tokenizer is that one
+        def vocab(folder: str) -> list[str]:
+            with open(os.path.join(models, folder, "tokenizer.json"), encoding="utf-8") as f:
+                return [t for t, _ in sorted(json.load(f)["model"]["vocab"].items(), key=lambda kv: kv[1])]
+
+        self.assertEqual(vocab("micro-diffusion/text_encoder"), shipped.vocab)
+        # the image model micro-video keeps while its temporal layers wait to be trained again (micro-video/base):
+        # the captions that UNet was trained on (two styles, no validation split then) tokenize as in its training
+        with open(os.path.join(models, "micro-video", "config.json"), encoding="utf-8") as f:
+            image = json.load(f)["image_model"]
+        if image != "micro-diffusion":
+            em2 = D.load_emoji()
+            train2, _ = D.split_emoji(em2)
+            old2 = build_tokenizer(types.SimpleNamespace(emoji=em2, train=train2))
+            own = WordPiece(vocab(image + "/text_encoder"))
+            self.assertEqual(own.vocab[: len(old2.vocab)], old2.vocab)
+            self.assertKeeps(old2, own, self.captions(em2, train2), f"{image}'s text encoder")
 
 
 class VideoMeasure(unittest.TestCase):
@@ -474,11 +543,15 @@ class VideoMeasure(unittest.TestCase):
                 L.train_adapter(None, None, None, None, 1, 3e-4, 2, 4, 1, [2], ckpt, "b" * 64)
 
     def test_shipped_video_model_rebuilds_from_its_onnx_file(self):
+        import json
+
         import video as V
         from lora import shipped_base
 
         models = os.path.join(os.path.dirname(HERE), "packages", "slidev-addon-under-the-hood", "models")
-        text, _, unet, *_ = shipped_base(models)
+        with open(os.path.join(models, "micro-video", "config.json"), encoding="utf-8") as f:
+            image = json.load(f)["image_model"]  # the image model its temporal layers were trained on
+        text, _, unet, *_ = shipped_base(models, image)
         model = V.video_from_onnx(os.path.join(models, "micro-video"), unet, text)  # raises unless it matches parity.json
         # trained layers, not fresh ones (a fresh temporal layer's output projection is zero)
         self.assertTrue(all(float(t.proj_out.weight.abs().max()) > 0 for t in model.temporal.values()))

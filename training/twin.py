@@ -68,6 +68,14 @@ def clip_from_onnx(folder: str) -> tuple[MicroClip, WordPiece]:
     return model, tok
 
 
+def text_from_onnx(folder: str) -> TextCache:
+    """The conditioning a micro-diffusion's own text encoder gives its UNet (the context its parity file names)."""
+    clip, tok = clip_from_onnx(folder)
+    with open(os.path.join(folder, "parity.json")) as f:
+        context = json.load(f).get("context", "states")
+    return TextCache(clip, tok, context)
+
+
 def vae_from_onnx(folder: str) -> Vae:
     """micro-diffusion's autoencoder from its two exported halves, checked against parity.json."""
     vae = Vae(VaeConfig())
@@ -103,12 +111,11 @@ def vae_from_onnx(folder: str) -> Vae:
 
 
 def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, steps: int, batch: int, seed: int) -> dict:
-    clip, tok = clip_from_onnx(os.path.join(models_dir, "micro-diffusion", "text_encoder"))
+    text = text_from_onnx(os.path.join(models_dir, "micro-diffusion", "text_encoder"))
     vae = vae_from_onnx(os.path.join(models_dir, "micro-diffusion"))
     with open(os.path.join(models_dir, "micro-diffusion", "metrics.json")) as f:
         shipped = json.load(f)
     scale, x0_clip = shipped["scaling_factor"], shipped["x0_clip"]
-    text = TextCache(clip, tok)
     ds = ClipData(cache_dir, seed)
     twin_dir = os.path.join(run_dir, "twin")
     os.makedirs(twin_dir, exist_ok=True)
@@ -148,4 +155,4 @@ def run(run_dir: str, cache_dir: str, models_dir: str, out_dir: str, steps: int,
     return record
 
 
-__all__ = ["clip_from_onnx", "vae_from_onnx", "run"]
+__all__ = ["clip_from_onnx", "text_from_onnx", "vae_from_onnx", "run"]
