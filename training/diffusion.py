@@ -214,7 +214,8 @@ def load_init(folder: str) -> tuple[Vae, dict, tuple[dict, str]]:
     m = {k: old[k] for k in INIT_KEYS if k in old}
     m["init"] = {"folder": folder, "unet_sha256": sha, "text_encoder": old.get("text_encoder"),
                  "unet_steps": old.get("unet_steps"), "unet_batch": old.get("unet_batch"),
-                 "unet_train_seconds": old.get("unet_train_seconds")}
+                 "unet_train_seconds": old.get("unet_train_seconds"), "refine_steps": old.get("refine_steps"),
+                 "refine_train_seconds": old.get("refine_train_seconds"), "git_commit": old.get("git_commit")}
     log(f"diffusion: warm start from {folder} (UNet {old.get('unet_steps')} steps on text encoder {old.get('text_encoder')}, its autoencoder)")
     return vae, m, (unet.state_dict(), sha)
 
@@ -754,15 +755,15 @@ The deck's ethics section shows this live (`MemorisationProbe`, with `training-i
 def training_text(m: dict) -> str:
     """The card's words for how the model was trained, from the metrics."""
     init = m.get("init")
-    first = m.get("init", {}).get("unet_train_seconds") or 0
+    first = (m.get("init", {}).get("unet_train_seconds") or 0) + (m.get("init", {}).get("refine_train_seconds") or 0)
     minutes = (m.get("vae_train_seconds", 0) + first + m.get("unet_train_seconds", 0) + m.get("refine_train_seconds", 0)) / 60
     lr = f", learning rate {m['unet_lr']:g}" if init and m.get("unet_lr") else ""
     tail = f"{m.get('unet_steps')} UNet steps (batch {m.get('unet_batch')}{lr}){refine_text(m)}, {minutes:.0f} min on a 2-core CPU"
     if not init:
         return f"{m.get('vae_steps')} autoencoder steps (batch {m.get('vae_batch')}) + {tail}"
     return (f"warm start: the micro-diffusion trained before on text encoder {init['text_encoder']} (`{init['folder']}`: "
-            f"{m.get('vae_steps')} autoencoder steps, kept as they are, and {init['unet_steps']} UNet steps of batch "
-            f"{init['unet_batch']}); then, on this text encoder, {tail}, both stages counted")
+            f"{m.get('vae_steps')} autoencoder steps, kept as they are, and {init['unet_steps']}"
+            f"{' + ' + str(init['refine_steps']) if init.get('refine_steps') else ''} UNet steps of batch {init['unet_batch']}); then, on this text encoder, {tail}, both stages counted")
 
 
 def write_card(m: dict, folder: str, train_cmd: str, scale: float) -> None:
