@@ -461,23 +461,15 @@ class TokenizerKeepsItsWord(unittest.TestCase):
             shipped = WordPiece([t for t, _ in sorted(json.load(f)["model"]["vocab"].items(), key=lambda kv: kv[1])])
         self.assertEqual(shipped.vocab[: len(old.vocab)], old.vocab)
         self.assertKeeps(old, shipped, captions, "shipped micro-CLIP")
-        # micro-diffusion's UNet was trained on the shipped micro-CLIP's text encoder: its tokenizer is that one
-        def vocab(folder: str) -> list[str]:
-            with open(os.path.join(models, folder, "tokenizer.json"), encoding="utf-8") as f:
-                return [t for t, _ in sorted(json.load(f)["model"]["vocab"].items(), key=lambda kv: kv[1])]
-
-        self.assertEqual(vocab("micro-diffusion/text_encoder"), shipped.vocab)
-        # the image model micro-video keeps while its temporal layers wait to be trained again (micro-video/base):
-        # the captions that UNet was trained on (two styles, no validation split then) tokenize as in its training
-        with open(os.path.join(models, "micro-video", "config.json"), encoding="utf-8") as f:
-            image = json.load(f)["image_model"]
-        if image != "micro-diffusion":
-            em2 = D.load_emoji()
-            train2, _ = D.split_emoji(em2)
-            old2 = build_tokenizer(types.SimpleNamespace(emoji=em2, train=train2))
-            own = WordPiece(vocab(image + "/text_encoder"))
-            self.assertEqual(own.vocab[: len(old2.vocab)], old2.vocab)
-            self.assertKeeps(old2, own, self.captions(em2, train2), f"{image}'s text encoder")
+        # micro-diffusion's own text encoder: the captions its UNet was trained on (two styles, no validation
+        # split then) tokenize as they did in training
+        em2 = D.load_emoji()
+        train2, _ = D.split_emoji(em2)
+        old2 = build_tokenizer(types.SimpleNamespace(emoji=em2, train=train2))
+        with open(os.path.join(models, "micro-diffusion", "text_encoder", "tokenizer.json"), encoding="utf-8") as f:
+            own = WordPiece([t for t, _ in sorted(json.load(f)["model"]["vocab"].items(), key=lambda kv: kv[1])])
+        self.assertEqual(own.vocab[: len(old2.vocab)], old2.vocab)
+        self.assertKeeps(old2, own, self.captions(em2, train2), "micro-diffusion's text encoder")
 
 
 class VideoMeasure(unittest.TestCase):
@@ -543,15 +535,11 @@ class VideoMeasure(unittest.TestCase):
                 L.train_adapter(None, None, None, None, 1, 3e-4, 2, 4, 1, [2], ckpt, "b" * 64)
 
     def test_shipped_video_model_rebuilds_from_its_onnx_file(self):
-        import json
-
         import video as V
         from lora import shipped_base
 
         models = os.path.join(os.path.dirname(HERE), "packages", "slidev-addon-under-the-hood", "models")
-        with open(os.path.join(models, "micro-video", "config.json"), encoding="utf-8") as f:
-            image = json.load(f)["image_model"]  # the image model its temporal layers were trained on
-        text, _, unet, *_ = shipped_base(models, image)
+        text, _, unet, *_ = shipped_base(models)
         model = V.video_from_onnx(os.path.join(models, "micro-video"), unet, text)  # raises unless it matches parity.json
         # trained layers, not fresh ones (a fresh temporal layer's output projection is zero)
         self.assertTrue(all(float(t.proj_out.weight.abs().max()) > 0 for t in model.temporal.values()))
