@@ -4,6 +4,8 @@ Two phases, each with its own checkpoint: the autoencoder (VAE), then the latent
 micro-CLIP text encoder of the run (checked against the exported micro-CLIP's parity file). The UNet
 checkpoint records the encoder's fingerprint, and the export ships that encoder inside the model folder
 (`text_encoder/`), so micro-CLIP can be retrained without changing what the UNet is conditioned on.
+A recipe can start from an earlier micro-diffusion instead (`init`: its autoencoder as it is, its UNet as the
+first weights) and give the UNet each token's input vector beside its final state (`context`).
 Sampling here (DDIM / DDPM as η = 1, classifier-free guidance, clipped x̂_0) is the same algorithm as
 demos/diffusion/sampler.ts; a parity file lets the tests compare the two.
 """

@@ -7,8 +7,8 @@ Stages (run in this order by `all`):
          run per learning rate and word list, the best on validation kept), test once on the held-out emoji,
          export ONNX + tokenizer + embeddings + card
   gpt    train micro-GPT on Moby-Dick (+ generated pronoun sentences), export ONNX + tokenizer + card
-  diffusion  train the autoencoder, then the latent UNet conditioned on micro-CLIP's text encoder, then a
-         refine phases, each continuing the one before (the snapshot kept is the pixel judge's best on
+  diffusion  train the autoencoder (or take a warm start's, the recipe's `init`), then the latent UNet conditioned
+         on micro-CLIP's text encoder (the recipe's `context`), then refine phases, each continuing the one before (the snapshot kept is the pixel judge's best on
          validation prompts);
          evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint or export)
   gan    train micro-GAN (a DCGAN on the training split's face emoji), export ONNX generator snapshots + card
