@@ -129,16 +129,20 @@ def matches_clip_parity(clip: MicroClip, tok: WordPiece, parity: str) -> bool:
 CONTEXTS = ("states", "states+embeddings")
 
 
+def check_context(context: str) -> None:
+    if context not in CONTEXTS:
+        raise PipelineError(f"unknown text context {context!r} (known: {', '.join(CONTEXTS)})")
+
+
 def text_context(clip: MicroClip, ids: torch.Tensor, mask: torch.Tensor, context: str = "states") -> tuple[torch.Tensor, torch.Tensor]:
     """(pooled [b, 128], the UNet's cross-attention context [b, n, width]). "states": the text encoder's final
     token states (as Stable Diffusion). "states+embeddings": beside each final state, the token's input to
     the encoder (its word-piece vector plus position, layer-normalised without weights), so the UNet also reads
     which words were typed, not only what the encoder made of them (width 256)."""
+    check_context(context)
     pooled, states = clip.encode_text(ids, mask)
     if context == "states":
         return pooled, states
-    if context != "states+embeddings":
-        raise PipelineError(f"unknown text context {context!r} (known: {', '.join(CONTEXTS)})")
     words = clip.text.tok(ids) + clip.text.pos[: ids.shape[1]]
     return pooled, torch.cat([states, F.layer_norm(words, (clip.cfg.text_width,))], dim=-1)
 
@@ -151,8 +155,7 @@ class TextCache:
     """Frozen text encoder outputs per caption: the context [n, width] (n real tokens) and pooled [128]."""
 
     def __init__(self, clip: MicroClip, tok: WordPiece, context: str = "states"):
-        if context not in CONTEXTS:
-            raise PipelineError(f"unknown text context {context!r} (known: {', '.join(CONTEXTS)})")
+        check_context(context)
         self.clip, self.tok, self.context, self.cache = clip, tok, context, {}
         self.width = clip.cfg.text_width * (2 if context == "states+embeddings" else 1)
 
@@ -756,8 +759,8 @@ The deck's ethics section shows this live (`MemorisationProbe`, with `training-i
 
 def training_text(m: dict) -> str:
     """The card's words for how the model was trained, from the metrics."""
-    init = m.get("init")
-    first = (m.get("init", {}).get("unet_train_seconds") or 0) + (m.get("init", {}).get("refine_train_seconds") or 0)
+    init = m.get("init") or {}
+    first = (init.get("unet_train_seconds") or 0) + (init.get("refine_train_seconds") or 0)
     minutes = (m.get("vae_train_seconds", 0) + first + m.get("unet_train_seconds", 0) + m.get("refine_train_seconds", 0)) / 60
     lr = f", learning rate {m['unet_lr']:g}" if init and m.get("unet_lr") else ""
     tail = f"{m.get('unet_steps')} UNet steps (batch {m.get('unet_batch')}{lr}){refine_text(m)}, {minutes:.0f} min on a 2-core CPU"

@@ -8,8 +8,8 @@ Stages (run in this order by `all`):
          export ONNX + tokenizer + embeddings + card
   gpt    train micro-GPT on Moby-Dick (+ generated pronoun sentences), export ONNX + tokenizer + card
   diffusion  train the autoencoder (or take a warm start's, the recipe's `init`), then the latent UNet conditioned
-         on micro-CLIP's text encoder (the recipe's `context`), then refine phases, each continuing the one before (the snapshot kept is the pixel judge's best on
-         validation prompts);
+         on micro-CLIP's text encoder (the recipe's `context`), then refine phases, each continuing the one before
+         (the snapshot kept is the pixel judge's best on validation prompts);
          evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint or export)
   gan    train micro-GAN (a DCGAN on the training split's face emoji), export ONNX generator snapshots + card
   twin   the talk's apple twin: one UNet run with snapshots at 1/5/20/50/100 %, "red apple" drawn by each
