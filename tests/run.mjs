@@ -63,6 +63,8 @@ check('type check', bin('vue-tsc'), ['--noEmit', '-p', 'tsconfig.json'])
 const py = findTorchPython()
 if (py) {
   check('training smoke run (npm run train -- --smoke)', process.execPath, ['training/train.mjs', '--smoke'])
+  // The sampler's default guidance weight chosen again, on validation prompts, for the smoke run's micro-diffusion.
+  check('guidance smoke run (npm run train -- guidance --smoke)', process.execPath, ['training/train.mjs', 'guidance', '--smoke'])
   // The apple twin rebuilds the frozen text encoder and autoencoder from the shipped ONNX files and checks them.
   check('apple twin smoke run (npm run train -- twin --smoke)', process.execPath, ['training/train.mjs', 'twin', '--smoke'])
   // LoRA rebuilds the shipped UNet from its ONNX file (checked against parity), trains an adapter a few steps and exports it.

@@ -397,6 +397,15 @@ def load_finished(path: str, meta: dict) -> dict:
     return ck
 
 
+def guidance_text(m: dict) -> str:
+    """The card's words for the sampler's default guidance weight, from the metrics."""
+    if "guidance_chosen" not in m:
+        return f"the sampler's default weight is {EVAL_GUIDANCE:g} (not chosen on validation)"
+    sweep = ", ".join(f"{w:g}: {pct(v)}" for w, v in m["guidance_sweep"])
+    return (f"the sampler's default weight is **{m['guidance_chosen']:g}**, chosen on {m['guidance_validation_prompts']} "
+            f"validation prompts by the pixel judge's top-1 ({sweep}): the {m['guidance_rule']}")
+
+
 def refine_text(m: dict) -> str:
     """The card's words for the refine phase, from the metrics (empty for a model trained without one)."""
     if not m.get("refine_steps"):
@@ -490,16 +499,16 @@ def rank_of_own_name(clip: MicroClip, name_emb: torch.Tensor, pix: torch.Tensor,
 
 @torch.no_grad()
 def evaluate(unet: UNet, vae: Vae, scale: float, text: TextCache, clip: MicroClip, tok: WordPiece, ds: ClipData,
-             x0_clip: float, steps: int = EVAL_STEPS) -> dict:
+             x0_clip: float, steps: int = EVAL_STEPS, guidance: float = EVAL_GUIDANCE) -> dict:
     names = embed_texts(clip, tok, ds.names)
     tr, ho = eval_prompts(ds)
-    res: dict = {"eval_steps": steps, "eval_guidance": EVAL_GUIDANCE, "eval_seeds": list(EVAL_SEEDS),
+    res: dict = {"eval_steps": steps, "eval_guidance": guidance, "eval_seeds": list(EVAL_SEEDS),
                  "n_names": len(ds.names), "chance_top10": 10 / len(ds.names)}
     for split, members in (("train", tr), ("held_out", ho)):
         hits, n = 0, 0
         for seed in EVAL_SEEDS:
             noise = seeded_noise(seed * 1000, len(members))
-            lat = sample(unet, text, [ds.names[e] for e in members], noise, steps, EVAL_GUIDANCE, x0_clip=x0_clip)
+            lat = sample(unet, text, [ds.names[e] for e in members], noise, steps, guidance, x0_clip=x0_clip)
             pix = vae.decoder(lat / scale).clamp(-1, 1)
             rank = rank_of_own_name(clip, names, pix, members)
             hits, n = hits + int((rank < 10).sum()), n + len(members)
@@ -557,8 +566,9 @@ def _img(x: torch.Tensor) -> np.ndarray:
 
 
 @torch.no_grad()
-def write_grid(unet: UNet, vae: Vae, scale: float, text: TextCache, folder: str, x0_clip: float) -> None:
-    """sample_grid.png: prompts × 4 seeds (DDIM 30 steps, guidance 4), then a guidance strip."""
+def write_grid(unet: UNet, vae: Vae, scale: float, text: TextCache, folder: str, x0_clip: float,
+               guidance: float = EVAL_GUIDANCE) -> None:
+    """sample_grid.png: prompts × 4 seeds (DDIM 30 steps, the default guidance), then a guidance strip."""
     from PIL import Image, ImageDraw
 
     cell, label_w, seeds = 72, 130, (1, 2, 3, 4)
@@ -566,10 +576,10 @@ def write_grid(unet: UNet, vae: Vae, scale: float, text: TextCache, folder: str,
     rows = len(GRID_PROMPTS) + 1
     im = Image.new("RGB", (label_w + cell * max(len(seeds), len(guid)), 26 + cell * rows + 18), "white")
     dr = ImageDraw.Draw(im)
-    dr.text((6, 6), "micro latent diffusion: DDIM 30 steps, guidance 4, seeds 1-4 (each 32x32, shown 2x)", fill="black")
+    dr.text((6, 6), f"micro latent diffusion: DDIM {EVAL_STEPS} steps, guidance {guidance:g}, seeds 1-4 (each 32x32, shown 2x)", fill="black")
     for r, p in enumerate(GRID_PROMPTS):
         noise = torch.cat([seeded_noise(s) for s in seeds])
-        pix = vae.decoder(sample(unet, text, [p] * len(seeds), noise, x0_clip=x0_clip) / scale)
+        pix = vae.decoder(sample(unet, text, [p] * len(seeds), noise, guidance=guidance, x0_clip=x0_clip) / scale)
         dr.text((6, 26 + r * cell + 28), p, fill="black")
         for c in range(len(seeds)):
             im.paste(Image.fromarray(_img(pix[c])).resize((64, 64), Image.NEAREST), (label_w + c * cell, 26 + r * cell + 4))
@@ -612,6 +622,7 @@ def export(unet: UNet, vae: Vae, scale: float, x0_clip: float, text: TextCache, 
            out_dir: str, train_cmd: str) -> None:
     z = torch.randn(2, 4, 8, 8)
     ctx, mask, pooled = text(["", "red apple"])
+    guidance = metrics.get("guidance_chosen", EVAL_GUIDANCE)
     with StagingDir(out_dir) as tmp, torch.no_grad():
         os.makedirs(os.path.join(tmp, "onnx"))
         _export(UNetWrap(unet), (z, torch.tensor([500.0, 500.0]), ctx, mask, pooled), os.path.join(tmp, "onnx", "unet.onnx"),
@@ -639,7 +650,7 @@ def export(unet: UNet, vae: Vae, scale: float, x0_clip: float, text: TextCache, 
             "image": {"size": 32, "channels": 3, "range": [-1, 1], "background_rgb": [D.BACKGROUND] * 3},
             "latent": {"channels": 4, "size": 8, "scaling_factor": scale,
                        "note": "vae_encoder gives the unscaled latent mean; multiply by scaling_factor before diffusion, divide before vae_decoder (as SD's 0.18215)"},
-            "sampling": {"default_steps": EVAL_STEPS, "default_guidance": EVAL_GUIDANCE, "default_sampler": "ddim",
+            "sampling": {"default_steps": EVAL_STEPS, "default_guidance": guidance, "default_sampler": "ddim",
                          "x0_clip": x0_clip, "t_start": T_START,
                          "timesteps": "t_i = round(t_start − i·t_start/steps), i = 0 … steps−1; t_start < T because ᾱ_T ≈ 2e-9 makes the first x̂₀ numerically unstable"},
             "unet": unet.cfg.to_dict(), "vae": vae.cfg.to_dict(),
@@ -650,7 +661,7 @@ def export(unet: UNet, vae: Vae, scale: float, x0_clip: float, text: TextCache, 
         with open(os.path.join(tmp, "metrics.json"), "w") as f:
             json.dump(metrics, f, indent=2)
         write_parity(unet, vae, scale, text, tok, tmp, x0_clip)
-        write_grid(unet, vae, scale, text, tmp, x0_clip)
+        write_grid(unet, vae, scale, text, tmp, x0_clip, guidance)
         write_card(metrics, tmp, train_cmd, scale)
         write_licences(tmp, MODEL_DATA["micro-diffusion"])
         log("diffusion: exported " + ", ".join(f"{n} {b / 1e6:.1f} MB" for n, b in metrics["onnx_bytes"].items()))
@@ -788,7 +799,7 @@ Made by this project's pipeline (`training/`); the deck runs it with onnxruntime
 | Prediction | ε (the noise), min-SNR-5 loss weighting |
 | Schedule | cosine (s = 0.008), T = 1000 — a linear schedule would wipe an 8×8 latent out too early |
 | Text conditioning | frozen micro-CLIP text encoder, shipped in `text_encoder/` (fingerprint {m.get('text_encoder', 'not recorded')}): {CONTEXT_WORDS[m.get('text_context', 'states')]} (cross-attention) + pooled embedding (added to the time embedding) |
-| Guidance | classifier-free: {int(UNCOND_DROPOUT * 100)} % of training captions replaced by the empty prompt |
+| Guidance | classifier-free: {int(UNCOND_DROPOUT * 100)} % of training captions replaced by the empty prompt; {guidance_text(m)} |
 | Sampler | DDIM (η = 0) or DDPM (η = 1), x̂₀ clipped to ±{m.get('x0_clip', 4.0):g} |
 | Files | `onnx/unet.onnx`, `onnx/vae_encoder.onnx`, `onnx/vae_decoder.onnx`: {size / 1e6:.1f} MB together, fp32 |
 | Training | {training_text(m)} |
@@ -858,7 +869,12 @@ def run(run_dir: str, cache_dir: str, models_dir: str, recipe: dict, seed: int, 
         unet, mc = choose_refined(refined, snaps, vae, scale, text, ds, m["x0_clip"], recipe.get("eval_steps", EVAL_STEPS))
         m.update(mr)
         m.update(mc)
-    m.update(evaluate(unet, vae, scale, text, clip, tok, ds, m["x0_clip"], steps=recipe.get("eval_steps", EVAL_STEPS)))
+    if recipe.get("guidance"):  # the sampler's default weight, on validation
+        import judge
+
+        m.update(judge.choose_guidance(unet, vae, scale, text, ds, m["x0_clip"], recipe["guidance"], recipe.get("eval_steps", EVAL_STEPS)))
+    m.update(evaluate(unet, vae, scale, text, clip, tok, ds, m["x0_clip"], steps=recipe.get("eval_steps", EVAL_STEPS),
+                      guidance=m.get("guidance_chosen", EVAL_GUIDANCE)))
     m["seed"] = seed
     log(f"diffusion: own prompt in micro-CLIP's top-10 — training names {m['train_top10']:.1%} "
         f"(noise {m['train_noise_top10']:.1%}, real {m['train_real_top10']:.1%}), held-out {m['held_out_top10']:.1%} "

@@ -28,7 +28,7 @@ import torch
 import data as D
 from diffusion import EVAL_GUIDANCE, EVAL_STEPS, sample, seeded_noise
 from train_clip import ClipData, to_pixels
-from util import MODEL_DATA, log, wilson, write_licences
+from util import MODEL_DATA, log, provenance, wilson, write_licences
 
 # Everyday emoji a presenter would type, in this order; the first 36 that are training names make the grid
 # (the list was written before any picture was judged).
@@ -58,7 +58,7 @@ def validation_names(ds: ClipData) -> list[int]:
 
 
 def validation_top1(unet, vae, scale, text, ds: ClipData, x0_clip: float, steps: int = EVAL_STEPS,
-                    refs: tuple | None = None) -> float:
+                    refs: tuple | None = None, guidance: float = EVAL_GUIDANCE) -> float:
     """The share of validation prompts whose picture's nearest art (pixel space) is their own emoji's;
     `refs` is `reference(ds)` when the caller judges several snapshots."""
     ref, ref_emoji, _ = refs or reference(ds)
@@ -66,9 +66,62 @@ def validation_top1(unet, vae, scale, text, ds: ClipData, x0_clip: float, steps:
     mask = np.asarray([e in train_set for e in ref_emoji])
     targets = validation_names(ds)
     pix = draw(unet, vae, scale, text, [ds.names[e] for e in targets],
-               [VALIDATION_SEED_BASE + k for k in range(len(targets))], x0_clip, steps=steps)
+               [VALIDATION_SEED_BASE + k for k in range(len(targets))], x0_clip, guidance, steps=steps)
     ranks, _, _ = emoji_ranks(pix, ref, ref_emoji, targets, len(ds.emoji), mask)
     return sum(r == 0 for r in ranks) / max(1, len(ranks))
+
+
+def choose_guidance(unet, vae, scale, text, ds: ClipData, x0_clip: float, weights: list[float],
+                    steps: int = EVAL_STEPS, refs: tuple | None = None) -> dict:
+    """The sampler's default guidance weight, chosen on the validation prompts: the pixel judge's top-1 at each
+    weight, then the lowest weight within one standard error of the best (the one-standard-error rule:
+    stronger guidance narrows what different seeds give, so among weights validation cannot tell apart the
+    gentlest is kept)."""
+    refs = refs or reference(ds)
+    n = len(validation_names(ds))
+    sweep = []
+    for w in sorted(weights):
+        sweep.append((w, validation_top1(unet, vae, scale, text, ds, x0_clip, steps, refs, guidance=w)))
+        log(f"guidance {w:g}: validation top-1 (pixel judge) {sweep[-1][1]:.1%}")
+    best = max(v for _, v in sweep)
+    se = (best * (1 - best) / max(1, n)) ** 0.5
+    chosen = min(w for w, v in sweep if v >= best - se - 1e-9)
+    return {"guidance_chosen": chosen, "guidance_sweep": [[w, round(v, 4)] for w, v in sweep],
+            "guidance_validation_prompts": n, "guidance_rule": "lowest weight within one standard error of the best"}
+
+
+def _write_json(path: str, obj: dict) -> None:
+    with open(path + ".tmp", "w") as f:
+        json.dump(obj, f, indent=2)
+    os.replace(path + ".tmp", path)
+
+
+def run_guidance(cache_dir: str, models_dir: str, seed: int, weights: list[float], steps: int = EVAL_STEPS) -> dict:
+    """Chooses the shipped micro-diffusion's default guidance weight on validation (`choose_guidance`) and
+    writes it into its config.json, metrics.json, sample grid and card. Nothing is trained; the judge's figures
+    are for the weight they record, so run `judge` after this."""
+    from diffusion import write_card, write_grid
+    from lora import shipped_base
+
+    text, vae, unet, scale, x0_clip, _, diff_dir = shipped_base(models_dir)
+    ds = ClipData(cache_dir, seed)
+    res = {**choose_guidance(unet, vae, scale, text, ds, x0_clip, weights, steps),
+           "guidance_git_commit": provenance()["git_commit"]}  # the code that chose it (the model's own commit is older)
+    log(f"guidance: {res['guidance_chosen']:g} ({res['guidance_rule']})")
+    path = os.path.join(diff_dir, "config.json")
+    with open(path) as f:
+        config = json.load(f)
+    config["sampling"]["default_guidance"] = res["guidance_chosen"]
+    _write_json(path, config)
+    path = os.path.join(diff_dir, "metrics.json")
+    with open(path) as f:
+        metrics = json.load(f)
+    metrics.update(res)
+    _write_json(path, metrics)
+    write_grid(unet, vae, scale, text, diff_dir, x0_clip, res["guidance_chosen"])
+    write_card(metrics, diff_dir, metrics.get("train_cmd", "npm run train -- diffusion"), metrics["scaling_factor"])
+    write_licences(diff_dir, MODEL_DATA["micro-diffusion"])
+    return res
 
 
 def reference(ds: ClipData) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
@@ -162,7 +215,7 @@ def run(cache_dir: str, models_dir: str, seed: int, limit: int | None = None, st
     """Judges the micro-diffusion in `models_dir` and writes into its folder. `limit` and `steps` make the
     smoke run small."""
     from diffusion import write_card
-    from lora import shipped_base
+    from lora import config_guidance, shipped_base
 
     text, vae, unet, scale, x0_clip, _, diff_dir = shipped_base(models_dir)
     ds = ClipData(cache_dir, seed)  # micro-diffusion's data: two styles, its training / held-out split
@@ -176,10 +229,11 @@ def run(cache_dir: str, models_dir: str, seed: int, limit: int | None = None, st
         raise RuntimeError(f"only {len(common)} of the common prompts are training names")
     train_names = [ds.names[e] for e in ds.train][::TRAIN_EVERY][:limit]
     held_names = [ds.names[e] for e in ds.held][:limit]
+    weight = config_guidance(diff_dir)  # the sampler's default, as the deck draws
     res: dict = {"judge": "nearest emoji art in pixel space (RMS, 32×32 RGB), among all emoji's base images in both styles",
-                 "steps": steps, "guidance": EVAL_GUIDANCE}
+                 "steps": steps, "guidance": weight}
 
-    def judge(prompts, targets, guidance=EVAL_GUIDANCE, base=SEED_BASE):
+    def judge(prompts, targets, guidance=weight, base=SEED_BASE):
         pix = draw(unet, vae, scale, text, prompts, [base + k for k in range(len(prompts))], x0_clip, guidance, steps=steps)
         return pix, emoji_ranks(pix, ref, ref_emoji, targets, n, train_mask)
 
@@ -190,7 +244,7 @@ def run(cache_dir: str, models_dir: str, seed: int, limit: int | None = None, st
     write_grid(pix, common, ranks, os.path.join(diff_dir, "judge_grid.png"))
     # diversity: 4 seeds of each common prompt; RMS between seeds vs between different training images
     div = draw(unet, vae, scale, text, [p for p in common for _ in DIVERSITY_SEEDS], [s for _ in common for s in DIVERSITY_SEEDS],
-               x0_clip, steps=steps)
+               x0_clip, weight, steps=steps)
     flat = ((div + 1) / 2).flatten(1).view(len(common), len(DIVERSITY_SEEDS), -1)
     pair = [float((torch.cdist(f, f) / np.sqrt(f.shape[1])).sum() / (len(DIVERSITY_SEEDS) * (len(DIVERSITY_SEEDS) - 1))) for f in flat]
     rng = random.Random(seed)
@@ -216,9 +270,7 @@ def run(cache_dir: str, models_dir: str, seed: int, limit: int | None = None, st
     with open(path) as f:
         metrics = json.load(f)
     metrics["judge"] = res
-    with open(path + ".tmp", "w") as f:
-        json.dump(metrics, f, indent=2)
-    os.replace(path + ".tmp", path)
+    _write_json(path, metrics)
     write_card(metrics, diff_dir, metrics.get("train_cmd", "npm run train -- diffusion"), metrics["scaling_factor"])
     write_licences(diff_dir, MODEL_DATA["micro-diffusion"])  # the card is written whole again, so its licence part too
     return res

@@ -49,7 +49,7 @@ VAL_SEEDS = list(range(1000, 1024))
 TEST_SEEDS = list(range(5000, 5048))
 DRIFT_PROMPTS = ["red apple", "cat face", "pizza", "rocket", "snowman", "sun"]
 PARITY_LAYER = "ma.cross_attn.v"
-STEPS, GUIDANCE = 30, 4.0
+STEPS = 30  # the guidance weight is the base's default (its config.json), as the deck draws
 
 
 # ------------------------------------------------------------------------------ the base, from ONNX
@@ -256,11 +256,12 @@ def train_adapter(unet: UNet, sd: SubjectData, ds: ClipData, text: TextCache, ra
 
 # -------------------------------------------------------------------------------------- measuring
 @torch.no_grad()
-def draw(unet: UNet, vae, scale: float, text: TextCache, prompt: str, seeds: list[int], x0_clip: float) -> torch.Tensor:
+def draw(unet: UNet, vae, scale: float, text: TextCache, prompt: str, seeds: list[int], x0_clip: float,
+         guidance: float) -> torch.Tensor:
     noise = torch.cat([seeded_noise(s) for s in seeds])
     out = []
     for i in range(0, len(seeds), 16):
-        lat = sample(unet, text, [prompt] * len(noise[i:i + 16]), noise[i:i + 16], steps=STEPS, guidance=GUIDANCE, x0_clip=x0_clip)
+        lat = sample(unet, text, [prompt] * len(noise[i:i + 16]), noise[i:i + 16], steps=STEPS, guidance=guidance, x0_clip=x0_clip)
         out.append(vae.decoder(lat / scale).clamp(-1, 1))
     return torch.cat(out)
 
@@ -270,25 +271,25 @@ def nearest_is_subject(pix: torch.Tensor, sd: SubjectData) -> torch.Tensor:
     return torch.tensor([sd.ref_emoji[int(j)] == sd.subject for j in d.argmin(1)])
 
 
-def measure(unet: UNet, layers, vae, scale, text, sd: SubjectData, seeds: list[int], x0_clip: float) -> dict:
+def measure(unet: UNet, layers, vae, scale, text, sd: SubjectData, seeds: list[int], x0_clip: float, guidance: float) -> dict:
     """Share of trigger-word pictures whose nearest art is the subject, at strength 1 and 0, and how far
     the adapter moves pictures of other prompts (pixel RMS against the base, same seeds)."""
     set_strength(layers, 0.0)
-    base_drift = {p: draw(unet, vae, scale, text, p, seeds[:4], x0_clip) for p in DRIFT_PROMPTS}
+    base_drift = {p: draw(unet, vae, scale, text, p, seeds[:4], x0_clip, guidance) for p in DRIFT_PROMPTS}
     res = {}
     for s in (0.0, 1.0):
         set_strength(layers, s)
-        hit = nearest_is_subject(draw(unet, vae, scale, text, TRIGGER, seeds, x0_clip), sd)
+        hit = nearest_is_subject(draw(unet, vae, scale, text, TRIGGER, seeds, x0_clip, guidance), sd)
         res[f"subject_rate_{s:g}"] = float(hit.float().mean())
         res[f"subject_hits_{s:g}"] = int(hit.sum())
     res["n"] = len(seeds)
     set_strength(layers, 1.0)
-    rms = [float((draw(unet, vae, scale, text, p, seeds[:4], x0_clip) - base_drift[p]).pow(2).mean().sqrt()) for p in DRIFT_PROMPTS]
+    rms = [float((draw(unet, vae, scale, text, p, seeds[:4], x0_clip, guidance) - base_drift[p]).pow(2).mean().sqrt()) for p in DRIFT_PROMPTS]
     res["drift_rms"] = float(np.mean(rms))
     # For scale: how far the base's own pictures of those prompts move with another seed.
     set_strength(layers, 0.0)
     other = [s + 100 for s in seeds[:4]]
-    rms = [float((draw(unet, vae, scale, text, p, other, x0_clip) - base_drift[p]).pow(2).mean().sqrt()) for p in DRIFT_PROMPTS]
+    rms = [float((draw(unet, vae, scale, text, p, other, x0_clip, guidance) - base_drift[p]).pow(2).mean().sqrt()) for p in DRIFT_PROMPTS]
     res["other_seed_rms"] = float(np.mean(rms))
     set_strength(layers, 1.0)
     return res
@@ -326,6 +327,7 @@ targeted weight when it loads the adapter, times the strength slider.
 | adapter parameters | **{cfg['params']['adapter']:,}** ({cfg['params']['adapter'] / cfg['params']['base_unet']:.2%} of the UNet's {cfg['params']['base_unet']:,}; {cfg['params']['targeted']:,} in the targeted layers) |
 | file | `{cfg['file']}`, {cfg['file_bytes'] / 1024:.0f} KB (float32), against {cfg['base_unet_bytes'] / 1e6:.1f} MB for unet.onnx |
 | training | {m['steps']} steps{'' if m['steps'] == max(m['keep']) else f" (stopped early on validation; the schedule was {max(m['keep'])} steps)"} of {m['batch']} latents (half the subject, half training-split art with its captions), learning rate {m['lr']:g}, {m['train_seconds']:.0f} s on 2 CPU cores |
+| pictures | DDIM, {m['sampler']['steps']} steps, guidance {m['sampler']['guidance']:g} (the base's default, as the deck draws) |
 
 ## Data
 The subject's whole training set: its Noto Emoji picture (Apache-2.0, Google) and its Twemoji picture
@@ -367,6 +369,7 @@ Made by `{train_cmd}` (figures from `metrics.json`).
 
 def export(folder: str, base_dir: str, rank: int, st: dict, unet: UNet, layers, text: TextCache, sd: SubjectData,
            base_sha: str, base_bytes: int, m: dict, train_cmd: str, vae, scale: float, x0_clip: float) -> dict:
+    guidance = m["sampler"]["guidance"]
     from PIL import Image
 
     name = lora_name(rank)
@@ -411,7 +414,7 @@ def export(folder: str, base_dir: str, rank: int, st: dict, unet: UNet, layers, 
             pair = []
             for s in (0.0, 1.0):
                 set_strength(layers, s)
-                pair.append(torch.cat(list(draw(unet, vae, scale, text, p, m["test_seeds"][:4], x0_clip)), 2))
+                pair.append(torch.cat(list(draw(unet, vae, scale, text, p, m["test_seeds"][:4], x0_clip, guidance)), 2))
             rows.append(torch.cat([pair[0], torch.ones(3, 32, 8), pair[1]], 2))
         set_strength(layers, 1.0)
         grid = ((torch.cat(rows, 1).permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
@@ -420,6 +423,12 @@ def export(folder: str, base_dir: str, rank: int, st: dict, unet: UNet, layers, 
             f.write(card(cfg, m, train_cmd))
         write_licences(tmp, MODEL_DATA["lora"])
     return cfg
+
+
+def config_guidance(diff_dir: str) -> float:
+    """The default guidance weight a micro-diffusion folder's config.json gives its sampler."""
+    with open(os.path.join(diff_dir, "config.json")) as f:
+        return float(json.load(f)["sampling"]["default_guidance"])
 
 
 def shipped_base(models_dir: str, image: str = "micro-diffusion"):
@@ -440,6 +449,7 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
     """Reads the shipped micro-CLIP and micro-diffusion from `models_dir`; writes lora_dir/<name>/ per rank."""
     text, vae, unet, scale, x0_clip, sha, diff_dir = shipped_base(models_dir)
     base_bytes = os.path.getsize(os.path.join(diff_dir, "onnx", "unet.onnx"))
+    guidance = config_guidance(diff_dir)
     ds = ClipData(cache_dir, seed)
     sd = SubjectData(ds, vae, scale)
     out_dir = os.path.join(run_dir, "lora-checkpoints")
@@ -449,8 +459,8 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
     log(f"lora: subject {SUBJECT!r} ({len(sd.subject_images)} pictures), trigger {TRIGGER!r}, {len(TARGETS)} layers")
 
     # The base's pictures (strength 0 is the base exactly), computed once.
-    base_hits = nearest_is_subject(draw(unet, vae, scale, text, TRIGGER, val_seeds, x0_clip), sd)
-    base_drift = {p: draw(unet, vae, scale, text, p, val_seeds[:4], x0_clip) for p in DRIFT_PROMPTS}
+    base_hits = nearest_is_subject(draw(unet, vae, scale, text, TRIGGER, val_seeds, x0_clip, guidance), sd)
+    base_drift = {p: draw(unet, vae, scale, text, p, val_seeds[:4], x0_clip, guidance) for p in DRIFT_PROMPTS}
     results: dict = {"ranks": {}}
     for rank in recipe["ranks"]:
         cands = []
@@ -461,8 +471,8 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
             for k in keep:
                 load_lora_state(layers, snaps[k]["lora"])
                 set_strength(layers, 1.0)
-                hits = nearest_is_subject(draw(unet, vae, scale, text, TRIGGER, val_seeds, x0_clip), sd)
-                drift = float(np.mean([float((draw(unet, vae, scale, text, p, val_seeds[:4], x0_clip) - base_drift[p]).pow(2).mean().sqrt())
+                hits = nearest_is_subject(draw(unet, vae, scale, text, TRIGGER, val_seeds, x0_clip, guidance), sd)
+                drift = float(np.mean([float((draw(unet, vae, scale, text, p, val_seeds[:4], x0_clip, guidance) - base_drift[p]).pow(2).mean().sqrt())
                                        for p in DRIFT_PROMPTS]))
                 v = {"lr": lr, "steps": k, "subject_hits_1": int(hits.sum()), "subject_hits_0": int(base_hits.sum()),
                      "n": len(val_seeds), "drift_rms": round(drift, 4), "loss": round(snaps[k]["loss"], 4),
@@ -477,13 +487,13 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
         layers = attach(unet, rank, ALPHA, seed)
         load_lora_state(layers, snaps[best["steps"]]["lora"])
         # The test seeds, once, for the card.
-        test = measure(unet, layers, vae, scale, text, sd, test_seeds, x0_clip)
+        test = measure(unet, layers, vae, scale, text, sd, test_seeds, x0_clip, guidance)
         test["subject_rate_1_ci95"] = wilson(test["subject_hits_1"], test["n"])
         test["subject_rate_0_ci95"] = wilson(test["subject_hits_0"], test["n"])
         m = {"rank": rank, "alpha": ALPHA, "subject": SUBJECT, "trigger": TRIGGER, "lr": best["lr"], "steps": best["steps"],
              "batch": batch, "train_seconds": best["seconds"], "lrs": recipe["lrs"], "keep": keep, "candidates": cands,
              "chosen": best, "test": test, "n_reference": len(sd.ref_emoji), "val_seeds": val_seeds, "test_seeds": test_seeds,
-             "sampler": {"kind": "ddim", "steps": STEPS, "guidance": GUIDANCE}, **provenance()}
+             "sampler": {"kind": "ddim", "steps": STEPS, "guidance": guidance}, **provenance()}
         cfg = export(lora_dir, diff_dir, rank, snaps[best["steps"]], unet, layers, text, sd, sha, base_bytes, m, train_cmd,
                      vae, scale, x0_clip)
         detach(unet, layers)
@@ -493,4 +503,4 @@ def run(run_dir: str, cache_dir: str, models_dir: str, lora_dir: str, recipe: di
     return results
 
 
-__all__ = ["run", "shipped_base", "unet_from_onnx", "LoraLinear", "write_safetensors", "TRIGGER", "SUBJECT"]
+__all__ = ["run", "shipped_base", "config_guidance", "unet_from_onnx", "LoraLinear", "write_safetensors", "TRIGGER", "SUBJECT"]

@@ -9,8 +9,9 @@ Stages (run in this order by `all`):
   gpt    train micro-GPT on Moby-Dick (+ generated pronoun sentences), export ONNX + tokenizer + card
   diffusion  train the autoencoder (or take a warm start's, the recipe's `init`), then the latent UNet conditioned
          on micro-CLIP's text encoder (the recipe's `context`), then refine phases, each continuing the one before
-         (the snapshot kept is the pixel judge's best on validation prompts);
-         evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint or export)
+         (the snapshot kept is the pixel judge's best on validation prompts), then the sampler's default guidance
+         weight on the same prompts; evaluate, export ONNX + sample grid + card (needs the clip stage's checkpoint
+         or export)
   gan    train micro-GAN (a DCGAN on the training split's face emoji), export ONNX generator snapshots + card
   twin   the talk's apple twin: one UNet run with snapshots at 1/5/20/50/100 %, "red apple" drawn by each
          (frozen parts from the shipped ONNX files; writes public/images/apple-training/, exports no model)
@@ -26,6 +27,9 @@ Stages (run in this order by `all`):
   loso   leave one style out: micro-CLIP's phase 1 trained on two art styles and measured on the third, for
          each style in turn (resumable; `--style noto` runs one, about 45 min on a 2-core CPU, and the card keeps
          the styles measured before); writes the figures into micro-CLIP's metrics and card
+  guidance  the shipped micro-diffusion's default guidance weight, chosen on validation prompts as the diffusion
+         stage chooses it; writes its config, metrics, sample grid and card (nothing is trained; run judge, then
+         lora, after it: their figures are for the weight the model gives)
   judge  an independent judge (pixel-space nearest emoji art, no learned model) of the shipped micro-diffusion:
          the 6×6 grid of common prompts, every training and held-out name, shuffled-prompt and guidance-0
          baselines, diversity and distance to the nearest training image; writes them into its metrics and card,
@@ -51,7 +55,7 @@ sys.path.insert(0, HERE)
 ROOT = os.path.dirname(HERE)
 
 STAGES = ["data", "clip", "gpt", "diffusion", "gan", "tfjs"]
-EXTRA = ["twin", "lora", "video", "audio", "judge", "loso", "cards"]  # run only when named
+EXTRA = ["twin", "lora", "video", "audio", "guidance", "judge", "loso", "cards"]  # run only when named
 FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                  "text_runs": [{"lr": 1e-3, "common": 0}, {"lr": 3e-3, "common": 0}, {"lr": 1e-3, "common": 3000}, {"lr": 3e-3, "common": 3000}]}, "gpt": {"steps": 3000, "batch": 48},
         # micro-diffusion on the final text encoder: it starts from the one trained from scratch on it (training/init/:
@@ -59,7 +63,8 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
         # missed the grid goal (training/init/…/made.json); the shipped model is the one made for micro-CLIP v1
         "diffusion": {"init": "training/init/micro-diffusion-d1a5ca8", "context": "states+embeddings",
                       "unet": {"steps": 2400, "batch": 64, "lr": 3e-4},
-                      "refine": [{"steps": 2400, "lr": 1.5e-4, "keep": [800, 1600, 2400]}]}, "gan": {"steps": 6000, "batch": 64},
+                      "refine": [{"steps": 2400, "lr": 1.5e-4, "keep": [800, 1600, 2400]}],
+                      "guidance": [2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0]}, "gan": {"steps": 6000, "batch": 64},
         "twin": {"steps": 4500, "batch": 64},
         "loso": {"styles": ["fluent", "noto", "twemoji"], "steps": 2400, "batch": 256},
         "lora": {"ranks": [1, 4], "lrs": [3e-4, 1e-3, 3e-3], "steps": 800, "keep": [200, 400, 800], "batch": 32, "val_seeds": 24, "test_seeds": 48},
@@ -80,7 +85,8 @@ FULL = {"clip": {"steps": 2400, "batch": 256, "text_steps": 600,
                   "guidance": [2.0, 3.0, 5.0, 8.0, 12.0], "roughness_bound": 1.25,
                   "val_seeds": [11, 12, 13, 14], "test_seeds": [21, 22, 23, 24, 25, 26, 27, 28]}}
 SMOKE = {"clip": {"steps": 15, "batch": 48, "text_steps": 4, "text_runs": [{"lr": 2e-3, "common": 0}, {"lr": 2e-3, "common": 50}]}, "gpt": {"steps": 20, "batch": 16, "limit_chapters": 8},
-         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "context": "states+embeddings", "refine": [{"steps": 4, "lr": 4e-4, "keep": [2, 4]}, {"steps": 2, "lr": 2e-4, "keep": [2]}], "eval_steps": 4}, "gan": {"steps": 12, "batch": 16},
+         "diffusion": {"vae": {"steps": 6, "batch": 16}, "unet": {"steps": 6, "batch": 16}, "context": "states+embeddings", "refine": [{"steps": 4, "lr": 4e-4, "keep": [2, 4]}, {"steps": 2, "lr": 2e-4, "keep": [2]}], "eval_steps": 4,
+                       "guidance": [3.0, 5.0]}, "gan": {"steps": 12, "batch": 16},
          "twin": {"steps": 6, "batch": 8},
          "loso": {"styles": ["fluent"], "steps": 4, "batch": 16},
          "lora": {"ranks": [2], "lrs": [1e-3], "steps": 4, "keep": [2, 4], "batch": 4, "val_seeds": 2, "test_seeds": 2},
@@ -240,6 +246,11 @@ def main(argv: list[str]) -> int:
                     update_loso(folder, {style: row})
                 except ValueError as exc:
                     raise PipelineError(str(exc)) from exc
+        if "guidance" in todo:
+            import judge
+
+            judge.run_guidance(cache_dir, models_dir, args.seed, recipe["diffusion"]["guidance"],
+                               recipe["diffusion"].get("eval_steps", judge.EVAL_STEPS))
         if "judge" in todo:
             import judge
 

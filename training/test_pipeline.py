@@ -281,6 +281,31 @@ class ResumeGptAndDiffusion(unittest.TestCase):
             with self.assertRaises(DF.PipelineError):
                 DF.train_unet(b, ds, vae, 1.0, DF.TextCache(clip, tok), refine=refine, **kw)
 
+    def test_the_default_guidance_is_the_gentlest_validation_cannot_tell_from_the_best(self):
+        from unittest import mock
+
+        import diffusion as DF
+        import judge as J
+
+        ds = mock.Mock()
+        with mock.patch.object(J, "validation_names", return_value=list(range(150))), \
+                mock.patch.object(J, "reference", return_value=None):
+            def sweep(scores: dict) -> dict:
+                with mock.patch.object(J, "validation_top1", side_effect=lambda *a, guidance, **k: scores[guidance]):
+                    return J.choose_guidance(None, None, 1.0, None, ds, 4.0, list(scores))
+            # best 0.90 at 8 and 10; one standard error is 0.0245, so 6 (0.8667) is out and 8 is kept
+            r = sweep({12.0: 0.8933, 2.0: 0.78, 4.0: 0.8333, 6.0: 0.8667, 8.0: 0.9, 10.0: 0.9})
+            self.assertEqual(r["guidance_chosen"], 8.0)
+            self.assertEqual([w for w, _ in r["guidance_sweep"]], [2.0, 4.0, 6.0, 8.0, 10.0, 12.0])
+            self.assertEqual(r["guidance_validation_prompts"], 150)
+            # a lower weight within one standard error of the best wins over the best itself
+            self.assertEqual(sweep({4.0: 0.88, 6.0: 0.9067, 10.0: 0.9133})["guidance_chosen"], 6.0)
+            self.assertEqual(sweep({3.0: 0.5, 5.0: 0.7})["guidance_chosen"], 5.0)
+        text = DF.guidance_text(r)
+        self.assertIn("**8**", text)
+        self.assertIn("8: 90.0 %", text)
+        self.assertIn("not chosen on validation", DF.guidance_text({}))
+
     def test_unet_resumes_exactly_and_refuses_another_text_encoder(self):
         import torch
 

@@ -96,6 +96,14 @@ export class DiffusionInputError extends Error {
   }
 }
 
+/** The guidance weight when neither the caller nor a model's config gives one. */
+export const FALLBACK_GUIDANCE = 4
+
+/** The guidance weight a model's config gives its sampler (the pipeline chooses it on validation prompts). */
+export function defaultGuidance(cfg?: Pick<DiffusionConfig, 'sampling'>): number {
+  return cfg?.sampling.default_guidance ?? FALLBACK_GUIDANCE
+}
+
 /**
  * Checks what a person typed. Out-of-range numbers are clamped with a note; values that mean nothing
  * (NaN steps or guidance) are refused with a message. Never throws anything but DiffusionInputError.
@@ -121,7 +129,7 @@ export function checkParams(raw: { prompt?: unknown, seed?: unknown, steps?: unk
     notes.push(`Steps ${steps} is outside ${LIMITS.minSteps}–${LIMITS.maxSteps}; using ${c}.`)
     steps = c
   }
-  let guidance = num(raw.guidance ?? 4, 'Guidance')
+  let guidance = num(raw.guidance ?? FALLBACK_GUIDANCE, 'Guidance')
   if (guidance < LIMITS.minGuidance || guidance > LIMITS.maxGuidance) {
     const c = Math.min(LIMITS.maxGuidance, Math.max(LIMITS.minGuidance, guidance))
     notes.push(`Guidance ${guidance} is outside ${LIMITS.minGuidance}–${LIMITS.maxGuidance}; using ${c}.`)
