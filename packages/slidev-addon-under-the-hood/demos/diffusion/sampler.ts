@@ -97,7 +97,7 @@ export class DiffusionInputError extends Error {
 }
 
 /** The guidance weight when neither the caller nor a model's config gives one. */
-export const FALLBACK_GUIDANCE = 4
+const FALLBACK_GUIDANCE = 4
 
 /** The guidance weight a model's config gives its sampler (the pipeline chooses it on validation prompts). */
 export function defaultGuidance(cfg?: Pick<DiffusionConfig, 'sampling'>): number {
