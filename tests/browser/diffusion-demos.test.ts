@@ -103,6 +103,11 @@ describe('reverse diffusion, guidance & seeds, latent space (WASM)', () => {
     // same seed again: the same image; another seed: another one
     expect(await generateIn(frame, 'red apple', 5, 8)).toEqual(a)
     expect(await generateIn(frame, 'red apple', 6, 8)).not.toEqual(a)
+    // another weight gives another picture; Reset brings the model's own weight back
+    await frame.getByTestId('reverse-guidance').fill('2')
+    expect(await generateIn(frame, 'red apple', 5, 8)).not.toEqual(a)
+    await frame.getByRole('button', { name: 'Reset' }).click()
+    await expect.poll(() => frame.getByTestId('reverse-guidance').inputValue()).toBe(String(config.sampling.default_guidance))
     // bad input: clamped with a note, or refused with a message — never a hang
     await frame.getByTestId('reverse-steps').fill('10000')
     await frame.getByTestId('reverse-prompt').fill('')

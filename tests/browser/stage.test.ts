@@ -118,7 +118,7 @@ const CASES: StageCase[] = [
   },
   {
     component: 'ReverseDiffusion',
-    shows: async f => `${await f.getByTestId('reverse-prompt').inputValue()}#${await f.getByTestId('reverse-panels').getAttribute('data-final-latent')}`,
+    shows: async f => `${await f.getByTestId('reverse-prompt').inputValue()}#${await f.getByTestId('reverse-guidance').inputValue()}#${await f.getByTestId('reverse-panels').getAttribute('data-final-latent')}`,
     first: async (f) => {
       await f.getByTestId('reverse-prompt').fill('rocket')
       await f.getByTestId('reverse-steps').fill('8')
@@ -127,6 +127,7 @@ const CASES: StageCase[] = [
     },
     second: async (f) => {
       await f.getByTestId('reverse-seed').fill('3')
+      await f.getByTestId('reverse-guidance').fill('2.5') // moved off the model's own weight: the other window follows
       await f.getByTestId('reverse-play').click()
       await expect.poll(() => f.getByTestId('reverse-panels').getAttribute('data-final-latent'), { timeout: 60_000 }).not.toBe('')
     },
